@@ -1,0 +1,76 @@
+"""The demo environments of `seed_demo` (shared/spec/demo-data.md), built through the services.
+
+Idempotent: whatever exists is left as it is, so a second run changes nothing and never resets
+a password. Later parts of the spec (ledger, contacts, bank accounts, interfaces) add their own
+steps to STEPS.
+"""
+
+import os
+import secrets
+import string
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from finance.accounts.services import user_add
+
+from . import scope
+from .models import Membership, Tenant
+from .roles import Role
+from .services import tenant_create, tenant_delete
+
+DEMO_TENANTS = {
+    "demo": {
+        "name": "Kestrel Demo Learning Trust",
+        "users": [
+            ("admin@kestrel-demo.example", "Demo Admin", Role.ADMIN),
+            ("accountant@kestrel-demo.example", "Demo Accountant", Role.ACCOUNTANT),
+            ("viewer@kestrel-demo.example", "Demo Viewer", Role.READ_ONLY),
+            ("integration@kestrel-demo.example", "Demo Integration", Role.INTEGRATION),
+        ],
+    },
+    "harrier": {
+        "name": "Harrier Demo Academy",
+        "users": [
+            ("admin@harrier-demo.example", "Harrier Admin", Role.ADMIN),
+            ("viewer@harrier-demo.example", "Harrier Viewer", Role.READ_ONLY),
+        ],
+    },
+}
+
+
+def _random_password():
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(24))
+
+
+def _ensure_user(tenant, email, full_name, role, out):
+    User = get_user_model()
+    user = User.objects.filter(email__iexact=email).first()
+    if user is not None and Membership.objects.filter(tenant=tenant, user=user).exists():
+        return False
+    password = None
+    if user is None and role != Role.INTEGRATION:
+        password = os.environ.get("DEMO_PASSWORD") or _random_password()
+        if not os.environ.get("DEMO_PASSWORD"):
+            out(f"  created {email} with password {password}  (shown once; it is not stored anywhere)")
+    user_add(tenant=tenant, actor=None, email=email, full_name=full_name, role=role, password=password)
+    return True
+
+
+def seed(*, reset=False, out=print):
+    """Build (or with reset, rebuild) the demo environments. Returns the number of objects created."""
+    created = 0
+    with scope.disabled(), transaction.atomic():
+        if reset:
+            for tenant in Tenant.objects.filter(slug__in=DEMO_TENANTS):
+                tenant_delete(tenant=tenant)
+        for slug, spec in DEMO_TENANTS.items():
+            tenant = Tenant.objects.filter(slug=slug).first()
+            if tenant is None:
+                tenant = tenant_create(name=spec["name"], slug=slug)
+                created += 1
+            with scope.activate(tenant):
+                for email, full_name, role in spec["users"]:
+                    created += _ensure_user(tenant, email, full_name, role, out)
+    return created

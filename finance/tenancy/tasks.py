@@ -1,0 +1,34 @@
+"""Celery tasks that act on one environment take `tenant_id` and run inside its scope."""
+
+from celery import Task, shared_task
+from django.db import transaction
+
+from finance.audit.services import event_record
+
+from . import scope
+from .models import Tenant
+
+
+class TenantTask(Task):
+    """Activates the scope of the tenant named by the `tenant_id` keyword argument."""
+
+    def __call__(self, *args, **kwargs):
+        tenant_id = kwargs.get("tenant_id")
+        if tenant_id is None:
+            raise scope.ScopeError(f"Task {self.name} needs a tenant_id keyword argument")
+        tenant = Tenant.objects.get(pk=tenant_id)
+        with scope.activate(tenant):
+            return super().__call__(*args, **kwargs)
+
+
+@shared_task(base=TenantTask, bind=True, name="tenancy.worker_check")
+def worker_check(self, *, tenant_id, requested_by=None, token=""):
+    """Proves a worker is consuming the queue: records an Event log row in the tenant."""
+    with transaction.atomic():
+        event_record(
+            tenant=scope.current(),
+            user_id=requested_by,
+            action="worker.checked",
+            message=f"Background worker answered ({self.request.hostname or 'eager'}).",
+            after={"token": token},
+        )

@@ -1,0 +1,26 @@
+// Small behaviours that Bootstrap and htmx do not cover. No inline scripts: the CSP forbids them.
+(function () {
+  "use strict";
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy-target]");
+    if (!button) return;
+    var field = document.getElementById(button.getAttribute("data-copy-target"));
+    if (!field) return;
+    field.select();
+    var done = function () { button.textContent = "Copied"; };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value).then(done, function () { document.execCommand("copy"); done(); });
+    } else {
+      document.execCommand("copy");
+      done();
+    }
+  });
+
+  // Quick Launch: the arrow key moves from the box into the results.
+  document.addEventListener("keydown", function (event) {
+    if (event.target.id !== "quick-launch-input" || event.key !== "ArrowDown") return;
+    var first = document.querySelector("#quick-launch-results a");
+    if (first) { event.preventDefault(); first.focus(); }
+  });
+})();

@@ -1,0 +1,1 @@
+"""Vault: envelope-encrypted secrets per environment (models arrive with the Vault issue)."""
