@@ -22,6 +22,16 @@ CHILDREN = {
 }
 
 
+def _die_with_parent():
+    # Linux: if this script is killed outright, the kernel stops the children too.
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 def print_banner():
     from finance.tenancy.demo import DEMO_TENANTS
 
@@ -42,7 +52,7 @@ def main():
     import django
 
     django.setup()
-    procs = {name: subprocess.Popen(cmd, start_new_session=True) for name, cmd in CHILDREN.items()}
+    procs = {name: subprocess.Popen(cmd, start_new_session=True, preexec_fn=_die_with_parent) for name, cmd in CHILDREN.items()}
     stopping = False
 
     def stop(*_):

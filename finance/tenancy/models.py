@@ -5,6 +5,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 
 from .roles import Role, permissions_for
+from . import scope
 from .scope import ScopedManager
 
 slug_validator = RegexValidator(
@@ -46,6 +47,14 @@ class TenantOwned(models.Model):
 
     class Meta:
         abstract = True
+
+    def save(self, *args, **kwargs):
+        active = scope.current()
+        if active is not None and self.tenant_id != active.pk:
+            raise scope.ScopeError(
+                f"Refusing to save a {type(self).__name__} of another tenant inside {active.slug}'s scope."
+            )
+        super().save(*args, **kwargs)
 
 
 class Membership(TenantOwned):

@@ -1,0 +1,90 @@
+"""Actors shared by the suite: two populated tenants, and in tenant A an owner (admin), an
+accountant and a read-only member; the outsider is the admin of tenant B, who must get 404 on
+everything of tenant A."""
+
+from dataclasses import dataclass
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from finance.tenancy import scope
+from finance.tenancy.roles import Role
+
+from .factories import ApiKeyFactory, InterfaceFactory, MembershipFactory, TenantFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    # Login throttling counts live in the cache; no test may inherit another's failures.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@dataclass
+class TenantWorld:
+    tenant: object
+    owner: object
+    accountant: object
+    viewer: object
+    api_key: object
+    interface: object
+
+
+def _populate(name, slug):
+    tenant = TenantFactory(name=name, slug=slug)
+    owner = MembershipFactory(tenant=tenant, role=Role.ADMIN)
+    accountant = MembershipFactory(tenant=tenant, role=Role.ACCOUNTANT)
+    viewer = MembershipFactory(tenant=tenant, role=Role.READ_ONLY)
+    api_key = ApiKeyFactory(membership=accountant)
+    interface = InterfaceFactory(tenant=tenant, description="Contact import")
+    return TenantWorld(tenant, owner, accountant, viewer, api_key, interface)
+
+
+@pytest.fixture
+def world_a(db):
+    return _populate("Alpha Trust", "alpha")
+
+
+@pytest.fixture
+def world_b(db):
+    # Same descriptions as tenant A on purpose: a lookup that forgets the tenant finds the wrong row.
+    return _populate("Bravo Academy", "bravo")
+
+
+def client_for(membership):
+    client = Client()
+    client.force_login(membership.user)
+    return client
+
+
+@pytest.fixture
+def owner_client(world_a):
+    return client_for(world_a.owner)
+
+
+@pytest.fixture
+def accountant_client(world_a):
+    return client_for(world_a.accountant)
+
+
+@pytest.fixture
+def viewer_client(world_a):
+    return client_for(world_a.viewer)
+
+
+@pytest.fixture
+def outsider_client(world_a, world_b):
+    return client_for(world_b.owner)
+
+
+@pytest.fixture
+def in_tenant():
+    """Use as `with in_tenant(tenant):` to read tenant-owned rows in a test."""
+    return scope.activate
