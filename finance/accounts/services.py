@@ -232,7 +232,7 @@ def api_key_authenticate(raw, *, tenant=None):
 
     With `tenant`, a key of another environment is refused as if it did not exist.
     """
-    parts = (raw or "").strip().split("_")
+    parts = (raw or "").strip().split("_", 2)
     if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
         return None
     with scope.disabled():
