@@ -1,3 +1,5 @@
+import uuid
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
@@ -74,3 +76,10 @@ class RoleForm(StyledFormMixin, forms.Form):
 class ApiKeyForm(StyledFormMixin, forms.Form):
     description = forms.CharField(max_length=200)
     validity_days = forms.IntegerField(label="Validity (days)", initial=90, min_value=1, max_value=730)
+    # One per rendered form, so that reloading the page that shows a new key cannot create another.
+    nonce = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["nonce"] = uuid.uuid4().hex

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import SetPasswordForm
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
@@ -167,9 +168,23 @@ def api_key_new(request, membership_id):
     membership = get_for_tenant(Membership.objects.select_related("user"), request.tenant, uuid=membership_id)
     form = ApiKeyForm(request.POST)
     if form.is_valid():
+        nonce_key = f"api-key-form:{membership.pk}:{form.cleaned_data['nonce']}"
+        if not cache.add(nonce_key, True, timeout=24 * 3600):
+            messages.warning(
+                request,
+                "That form was already submitted: its key was created and shown once, and cannot be shown again. "
+                "Revoke it and create a new one if it was not copied.",
+            )
+            return redirect(_user_url(request, membership, tab="keys"))
         try:
-            key, raw = services.api_key_create(membership=membership, actor=request.user, **form.cleaned_data)
+            key, raw = services.api_key_create(
+                membership=membership,
+                actor=request.user,
+                description=form.cleaned_data["description"],
+                validity_days=form.cleaned_data["validity_days"],
+            )
         except ValidationError as error:
+            cache.delete(nonce_key)
             _add_form_errors(form, error)
         else:
             # Rendered, not redirected: the key must never travel in a URL or a session.

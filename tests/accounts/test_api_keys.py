@@ -23,7 +23,7 @@ def _raw_from(html):
 
 
 def test_a_new_key_is_shown_once_and_stored_only_as_a_hash(owner_client, world_a):
-    response = owner_client.post(_new_key_url(world_a.accountant), {"description": "Cin7 integration", "validity_days": "90"})
+    response = owner_client.post(_new_key_url(world_a.accountant), {"description": "Cin7 integration", "validity_days": "90", "nonce": "n-1"})
     html = response.content.decode()
     assert response.status_code == 200
     assert response["Cache-Control"].startswith("no-store") or "no-store" in response["Cache-Control"]
@@ -51,7 +51,7 @@ def test_the_form_starts_at_90_days(owner_client, world_a):
 
 
 def test_bad_validity_is_refused_with_a_message(owner_client, world_a):
-    response = owner_client.post(_new_key_url(world_a.accountant), {"description": "x", "validity_days": "0"})
+    response = owner_client.post(_new_key_url(world_a.accountant), {"description": "x", "validity_days": "0", "nonce": "n-2"})
     assert response.status_code == 400
     assert "greater than or equal to 1" in response.content.decode()
     with scope.activate(world_a.tenant):
@@ -97,3 +97,23 @@ def test_revoking_another_users_key_through_this_users_url_is_404(owner_client, 
     with scope.activate(world_a.tenant):
         world_a.api_key.refresh_from_db()
     assert world_a.api_key.status == "active"
+
+
+def test_submitting_the_same_form_twice_creates_one_key_and_never_shows_it_again(owner_client, world_a):
+    data = {"description": "Once only", "validity_days": "30", "nonce": "same-form"}
+    first = owner_client.post(_new_key_url(world_a.accountant), data)
+    raw = _raw_from(first.content.decode())
+    again = owner_client.post(_new_key_url(world_a.accountant), data, follow=True)
+    html = again.content.decode()
+    assert "already submitted" in html and raw not in html
+    with scope.activate(world_a.tenant):
+        assert ApiKey.objects.filter(description="Once only").count() == 1
+
+
+def test_a_fixed_form_after_an_error_can_still_be_submitted(owner_client, world_a):
+    bad = {"description": "", "validity_days": "30", "nonce": "retry"}
+    assert owner_client.post(_new_key_url(world_a.accountant), bad).status_code == 400
+    good = dict(bad, description="Fixed")
+    assert owner_client.post(_new_key_url(world_a.accountant), good).status_code == 200
+    with scope.activate(world_a.tenant):
+        assert ApiKey.objects.filter(description="Fixed").count() == 1
