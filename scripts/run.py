@@ -63,6 +63,7 @@ def main():
     signal.signal(signal.SIGTERM, stop)
     time.sleep(1.5)
     print_banner()
+    print("  Started " + ", ".join(f"{name} (pid {proc.pid})" for name, proc in procs.items()), flush=True)
     exit_code = 0
     while not stopping:
         for name, proc in procs.items():

@@ -148,6 +148,9 @@ def user_role(request, membership_id):
 def user_active(request, membership_id):
     """Deactivate or reactivate a member (POST field `active` = 0 or 1)."""
     membership = get_for_tenant(Membership.objects.select_related("user"), request.tenant, uuid=membership_id)
+    if request.POST.get("active") not in {"0", "1"}:
+        messages.error(request, "Nothing was changed: the request did not say whether to deactivate or reactivate.")
+        return redirect(_user_url(request, membership))
     activate = request.POST.get("active") == "1"
     try:
         if activate:

@@ -147,3 +147,11 @@ def test_signing_in_with_a_deactivated_membership_shows_no_environment(world_a, 
     client.post(reverse("accounts:login"), {"username": world_a.viewer.user.email, "password": PASSWORD})
     page = client.get(reverse("environments")).content.decode()
     assert "no environment yet" in page
+
+
+def test_a_deactivation_request_that_does_not_say_which_changes_nothing(owner_client, world_a):
+    response = owner_client.post(_user_url(world_a.viewer, "active/"), {}, follow=True)
+    assert "Nothing was changed" in response.content.decode()
+    with scope.activate(world_a.tenant):
+        world_a.viewer.refresh_from_db()
+    assert world_a.viewer.is_active

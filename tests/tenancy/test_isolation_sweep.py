@@ -128,3 +128,32 @@ def test_a_visitor_who_is_not_signed_in_is_sent_to_sign_in(name, kwargs, world_a
     response = client.get(url)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
+
+
+JUNK = {
+    "email": "not an address",
+    "full_name": "x" * 500,
+    "role": "superuser",
+    "setup": "maybe",
+    "password": "",
+    "description": "",
+    "validity_days": "-7",
+    "nonce": "",
+    "active": "perhaps",
+    "q": "%00<script>",
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "kwargs"), SWEPT, ids=[n for n, _ in SWEPT])
+def test_no_page_answers_500_to_junk_input(name, kwargs, world_a):
+    url = _url(name, kwargs, world_a.tenant, _objects_for(kwargs, world_a.tenant))
+    owner = client_for(world_a.owner)
+    # The test client re-raises any exception a view lets escape, so a 500 fails here loudly.
+    for response in (
+        owner.get(url, JUNK),
+        owner.get(url, JUNK, headers={"HX-Request": "true"}),
+        owner.post(url, JUNK),
+        owner.post(url, {}),
+    ):
+        assert response.status_code < 500
