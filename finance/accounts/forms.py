@@ -46,7 +46,8 @@ ROLE_CHOICES = [(r.value, r.label) for r in Role]
 class UserAddForm(StyledFormMixin, forms.Form):
     email = forms.EmailField(label="E-mail address")
     full_name = forms.CharField(label="Name", max_length=150)
-    role = forms.ChoiceField(choices=ROLE_CHOICES)
+    # Least privilege unless the admin chooses otherwise.
+    role = forms.ChoiceField(choices=ROLE_CHOICES, initial=Role.READ_ONLY)
     setup = forms.ChoiceField(
         label="Sign-in",
         choices=[("invite", "Send an invitation e-mail (the user chooses a password)"), ("password", "Set a first password now")],
