@@ -146,7 +146,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache (login throttling and other short-lived counters) ----------------------------------
 REDIS_URL = _env_or_file("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # REDIS_CACHE_URL may put the cache in another database than the broker's.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _env_or_file("REDIS_CACHE_URL", REDIS_URL),
+            "KEY_PREFIX": "finance",
+        }
+    }
 else:
     # A file cache works across the web and worker processes of the embedded setup.
     CACHES = {

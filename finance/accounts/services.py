@@ -86,14 +86,32 @@ def user_add(*, tenant, actor, email, full_name, role, password=None, base_url=N
         after=_membership_snapshot(membership),
     )
     if invited and base_url:
-        link = invitation_url(user=user, base_url=base_url)
-        body = render_to_string(
-            "accounts/invitation_email.txt", {"user": user, "tenant": tenant, "link": link, "actor": actor}
-        )
-        transaction.on_commit(
-            lambda: send_mail(f"You have been invited to {tenant.name}", body, None, [user.email])
-        )
+        _send_invitation_on_commit(user=user, tenant=tenant, actor=actor, base_url=base_url)
     return membership
+
+
+def _send_invitation_on_commit(*, user, tenant, actor, base_url):
+    link = invitation_url(user=user, base_url=base_url)
+    body = render_to_string("accounts/invitation_email.txt", {"user": user, "tenant": tenant, "link": link, "actor": actor})
+    transaction.on_commit(lambda: send_mail(f"You have been invited to {tenant.name}", body, None, [user.email]))
+
+
+@transaction.atomic
+def invitation_resend(*, membership, actor, base_url):
+    """Send a fresh invitation link to a member who has not chosen a password yet."""
+    user = membership.user
+    if user.has_usable_password():
+        raise ValidationError(f"{user.email} has already chosen a password; there is no invitation to resend.")
+    if not membership.is_active or membership.role == Role.INTEGRATION:
+        raise ValidationError("Only active members who sign in through the browser can be invited.")
+    event_record(
+        tenant=membership.tenant,
+        user=actor,
+        action="user.invitation_resent",
+        obj=membership,
+        message=f"A new invitation was sent to {user.email}.",
+    )
+    _send_invitation_on_commit(user=user, tenant=membership.tenant, actor=actor, base_url=base_url)
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<slug:tenant_slug>/users/<uuid:membership_id>/", views.user, name="user"),
     path("<slug:tenant_slug>/users/<uuid:membership_id>/role/", views.user_role, name="user_role"),
     path("<slug:tenant_slug>/users/<uuid:membership_id>/active/", views.user_active, name="user_active"),
+    path("<slug:tenant_slug>/users/<uuid:membership_id>/invite/", views.user_invite, name="user_invite"),
     path("<slug:tenant_slug>/users/<uuid:membership_id>/api-keys/new/", views.api_key_new, name="api_key_new"),
     path(
         "<slug:tenant_slug>/users/<uuid:membership_id>/api-keys/<uuid:api_key_id>/revoke/",

@@ -164,6 +164,19 @@ def user_active(request, membership_id):
     return redirect(_user_url(request, membership))
 
 
+@require_POST
+@require_perm("users.manage")
+def user_invite(request, membership_id):
+    membership = get_for_tenant(Membership.objects.select_related("user"), request.tenant, uuid=membership_id)
+    try:
+        services.invitation_resend(membership=membership, actor=request.user, base_url=request.build_absolute_uri("/"))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"A new invitation was sent to {membership.user.email}.")
+    return redirect(_user_url(request, membership))
+
+
 @never_cache
 @require_POST
 @require_perm("users.manage")

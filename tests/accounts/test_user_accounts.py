@@ -155,3 +155,22 @@ def test_a_deactivation_request_that_does_not_say_which_changes_nothing(owner_cl
     with scope.activate(world_a.tenant):
         world_a.viewer.refresh_from_db()
     assert world_a.viewer.is_active
+
+
+def test_a_pending_invitation_can_be_sent_again(owner_client, world_a, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(USERS, {"email": "late@example.com", "full_name": "Late", "role": "readonly", "setup": "invite"})
+    with scope.activate(world_a.tenant):
+        membership = Membership.objects.get(user__email="late@example.com")
+    assert "Resend invitation" in owner_client.get(_user_url(membership)).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(_user_url(membership, "invite/"), follow=True)
+    assert "A new invitation was sent" in response.content.decode()
+    assert len(mail.outbox) == 2 and mail.outbox[1].to == ["late@example.com"]
+
+
+def test_no_invitation_goes_to_someone_who_already_has_a_password(owner_client, world_a, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(_user_url(world_a.viewer, "invite/"), follow=True)
+    assert "already chosen a password" in response.content.decode()
+    assert mail.outbox == []
