@@ -24,6 +24,8 @@ class Event(TenantOwned):
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     actor = models.CharField(max_length=254, help_text="The user's e-mail, or 'system'.")
+    interface = models.ForeignKey("interfaces.Interface", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    run_ref = models.CharField("run", max_length=40, blank=True, help_text="The run's id, when a run made the change.")
     severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.INFO)
     action = models.CharField(max_length=100)
     object_type = models.CharField(max_length=100, blank=True)

@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Lower
 
 from .roles import Role, permissions_for
 from . import scope
@@ -84,3 +85,21 @@ class Membership(TenantOwned):
 
     def has_perm(self, perm):
         return perm in self.permissions
+
+
+class CodedModel(TenantOwned):
+    """Reference data with a public UUID and a code, unique per tenant whatever its case."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.CharField(max_length=50)
+    name = models.CharField(max_length=250)
+
+    class Meta:
+        abstract = True
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(Lower("code"), "tenant", name="%(app_label)s_%(class)s_unique_code"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
