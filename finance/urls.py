@@ -12,6 +12,7 @@ urlpatterns = [
     path("environments/", tenancy_views.environments, name="environments"),
     path("", include("finance.accounts.urls")),
     path("", include("interfaces.urls")),
+    path("", include("finance.contacts.urls")),
     # Keep last: the environment's home matches any slug.
     path("<slug:tenant_slug>/quick-launch/", tenancy_views.quick_launch, name="quick_launch"),
     path("<slug:tenant_slug>/", tenancy_views.dashboard, name="dashboard"),
