@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "finance.contacts",
     "finance.products",
     "finance.banking",
+    "finance.dataformats",
     "interfaces",
     "vault",
     "scheduler",

@@ -11,7 +11,17 @@ from django.test import Client
 from finance.tenancy import scope
 from finance.tenancy.roles import Role
 
-from .factories import ApiKeyFactory, InterfaceFactory, MembershipFactory, TenantFactory
+from .factories import (
+    ApiKeyFactory,
+    ArchiveDocumentFactory,
+    BankStatementLineFactory,
+    DocumentFactory,
+    InterfaceFactory,
+    LegalEntityFactory,
+    MembershipFactory,
+    NominalAccountFactory,
+    TenantFactory,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -35,6 +45,22 @@ class TenantWorld:
     viewer: object
     api_key: object
     interface: object
+    finance: dict
+
+
+def _populate_finance(tenant):
+    """One of each finance object the pages show, so the isolation sweep can address them."""
+    entity = LegalEntityFactory(tenant=tenant)
+    line = BankStatementLineFactory(statement__bank_account__legal_entity=entity)
+    return {
+        "legal_entity": entity,
+        "document": DocumentFactory(legal_entity=entity),
+        "nominal": NominalAccountFactory(tenant=tenant),
+        "bank_line": line,
+        "statement": line.statement,
+        "bank_account": line.bank_account,
+        "archive": ArchiveDocumentFactory(legal_entity=entity),
+    }
 
 
 def _populate(name, slug):
@@ -44,7 +70,7 @@ def _populate(name, slug):
     viewer = MembershipFactory(tenant=tenant, role=Role.READ_ONLY)
     api_key = ApiKeyFactory(membership=accountant)
     interface = InterfaceFactory(tenant=tenant, description="Contact import")
-    return TenantWorld(tenant, owner, accountant, viewer, api_key, interface)
+    return TenantWorld(tenant, owner, accountant, viewer, api_key, interface, _populate_finance(tenant))
 
 
 @pytest.fixture

@@ -76,3 +76,137 @@ class InterfaceFactory(ScopedFactory):
     tenant = factory.SubFactory(TenantFactory)
     description = factory.Sequence(lambda n: f"Interface {n}")
     kind = "contact_import"
+
+
+# --- Finance objects (minimal graphs for page and isolation tests) -------------------------------
+
+from datetime import date  # noqa: E402
+from decimal import Decimal  # noqa: E402
+
+from finance.banking.models import BankAccount, BankStatement, BankStatementLine  # noqa: E402
+from finance.ledger import models as ledger  # noqa: E402
+
+
+class CurrencyFactory(ScopedFactory):
+    class Meta:
+        model = ledger.Currency
+        django_get_or_create = ("tenant", "code")
+
+    tenant = factory.SubFactory(TenantFactory)
+    code = "GBP"
+    name = "Pound sterling"
+    is_base = True
+
+
+class YearGroupFactory(ScopedFactory):
+    class Meta:
+        model = ledger.FinancialYearGroup
+        django_get_or_create = ("tenant", "code")
+
+    tenant = factory.SubFactory(TenantFactory)
+    code = "ACADEMIC"
+    name = "Academy year"
+
+
+class LegalEntityFactory(ScopedFactory):
+    class Meta:
+        model = ledger.LegalEntity
+        django_get_or_create = ("tenant", "code")
+
+    tenant = factory.SubFactory(TenantFactory)
+    code = "KLT"
+    name = "Test Learning Trust"
+    base_currency = factory.SubFactory(CurrencyFactory, tenant=factory.SelfAttribute("..tenant"))
+    year_group = factory.SubFactory(YearGroupFactory, tenant=factory.SelfAttribute("..tenant"))
+
+
+class NominalAccountFactory(ScopedFactory):
+    class Meta:
+        model = ledger.NominalAccount
+        django_get_or_create = ("tenant", "code")
+
+    tenant = factory.SubFactory(TenantFactory)
+    code = "70100"
+    name = "Educational supplies"
+    account_class = "EX"
+    account_type = "expenditure"
+
+
+class DocumentFactory(ScopedFactory):
+    class Meta:
+        model = ledger.Document
+
+    legal_entity = factory.SubFactory(LegalEntityFactory)
+    tenant = factory.SelfAttribute("legal_entity.tenant")
+    doc_type = factory.LazyAttribute(lambda o: _document_type(o.tenant))
+    doc_no = factory.Sequence(lambda n: f"JN{n:06d}")
+    doc_ref = factory.LazyAttribute(lambda o: o.doc_no)
+    doc_date = date(2025, 10, 1)
+    tax_date = date(2025, 10, 1)
+    currency = factory.SelfAttribute("legal_entity.base_currency")
+
+
+def _document_type(tenant):
+    with scope.disabled():
+        series, _ = ledger.NumberSeries.objects.get_or_create(tenant=tenant, code="JN", defaults={"name": "Journals", "prefix": "JN"})
+        doc_type, _ = ledger.DocumentType.objects.get_or_create(
+            tenant=tenant, code="JNSTD", defaults={"name": "Journal: Standard", "family": "journal", "series": series}
+        )
+    return doc_type
+
+
+class BankAccountFactory(ScopedFactory):
+    class Meta:
+        model = BankAccount
+
+    legal_entity = factory.SubFactory(LegalEntityFactory)
+    tenant = factory.SelfAttribute("legal_entity.tenant")
+    code = factory.Sequence(lambda n: f"BARC-{n}")
+    name = "Current account"
+    bank_name = "Barclays"
+    sort_code = "20-99-01"
+    account_no = factory.Sequence(lambda n: f"{10000000 + n}")
+    currency = factory.SelfAttribute("legal_entity.base_currency")
+    nominal_account = factory.SubFactory(
+        NominalAccountFactory, tenant=factory.SelfAttribute("..tenant"), code="21000", name="Bank", account_class="BS", account_type="bank"
+    )
+
+
+class BankStatementFactory(ScopedFactory):
+    class Meta:
+        model = BankStatement
+
+    bank_account = factory.SubFactory(BankAccountFactory)
+    tenant = factory.SelfAttribute("bank_account.tenant")
+    from_date = date(2025, 10, 1)
+    to_date = date(2025, 10, 31)
+    line_count = 1
+
+
+class BankStatementLineFactory(ScopedFactory):
+    class Meta:
+        model = BankStatementLine
+
+    statement = factory.SubFactory(BankStatementFactory)
+    tenant = factory.SelfAttribute("statement.tenant")
+    bank_account = factory.SelfAttribute("statement.bank_account")
+    seq = factory.Sequence(lambda n: n)
+    date = date(2025, 10, 2)
+    amount = Decimal("125.00")
+    currency = factory.SelfAttribute("bank_account.currency")
+    description = "Lettings income"
+    dedupe_key = factory.Sequence(lambda n: f"fp:{n}")
+
+
+class ArchiveDocumentFactory(ScopedFactory):
+    class Meta:
+        model = ledger.ArchiveDocument
+
+    legal_entity = factory.SubFactory(LegalEntityFactory)
+    tenant = factory.SelfAttribute("legal_entity.tenant")
+    doc_type = "SIN"
+    doc_no = factory.Sequence(lambda n: f"SIN{n:06d}")
+    doc_date = date(2019, 5, 1)
+    year = 2019
+    period = 5
+    currency_code = "GBP"

@@ -107,3 +107,16 @@ class ApiKey(TenantOwned):
     @property
     def is_usable(self):
         return self.status == "active"
+
+
+class ColumnPreference(TenantOwned):
+    """The columns a user chose to see on one list page."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    list_key = models.CharField(max_length=50)
+    columns = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "user", "list_key"], name="columnpreference_unique")
+        ]

@@ -15,6 +15,8 @@ def event_record(
     severity=Severity.INFO,
     before=None,
     after=None,
+    interface=None,
+    run_ref="",
 ):
     """Append one Event log row. `user` None means the system did it."""
     if user is None and user_id is not None:
@@ -30,6 +32,8 @@ def event_record(
         message=message,
         before=before,
         after=after,
+        interface=interface,
+        run_ref=str(run_ref or ""),
     )
     if obj is not None:
         event.object_type = obj._meta.verbose_name

@@ -24,6 +24,8 @@ class Tenant(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=50, unique=True, validators=[slug_validator])
+    date_format = models.CharField(max_length=30, default="dd/MM/yyyy", help_text="Default date format of new interfaces and exports.")
+    datetime_format = models.CharField(max_length=30, default="dd/MM/yyyy HH:mm")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -57,12 +57,16 @@ def test_the_sweep_finds_the_tenant_urls():
     assert {"dashboard", "accounts:users", "accounts:user", "accounts:api_key_revoke", "interfaces:list"} <= names
 
 
+# URL arguments that name something other than an object of the tenant.
+PLAIN_VALUES = {"list_key": "events"}
+
+
 def _objects_for(kwargs, tenant):
     models_by_name = _tenant_models()
     objects = {}
     with scope.disabled():
         for kwarg in kwargs:
-            if kwarg == "tenant_slug":
+            if kwarg == "tenant_slug" or kwarg in PLAIN_VALUES:
                 continue
             model_name = kwarg.removesuffix("_id").replace("_", "")
             model = models_by_name.get(model_name)
@@ -72,15 +76,17 @@ def _objects_for(kwargs, tenant):
             objects[kwarg] = obj
         # Nested URLs (a key under its user): take the parent the child really belongs to.
         for parent_kwarg, parent in list(objects.items()):
-            for child in objects.values():
+            for child_kwarg, child in objects.items():
+                if child_kwarg == parent_kwarg:
+                    continue
                 for field in child._meta.fields:
-                    if isinstance(field, models.ForeignKey) and field.related_model is type(parent):
+                    if isinstance(field, models.ForeignKey) and field.related_model is type(parent) and getattr(child, field.name):
                         objects[parent_kwarg] = getattr(child, field.name)
     return objects
 
 
 def _url(name, kwargs, tenant, objects):
-    values = {k: objects[k].uuid for k in kwargs if k != "tenant_slug"}
+    values = {k: PLAIN_VALUES[k] if k in PLAIN_VALUES else objects[k].uuid for k in kwargs if k != "tenant_slug"}
     if "tenant_slug" in kwargs:
         values["tenant_slug"] = tenant.slug
     return reverse(name, kwargs=values)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DataformatsConfig(AppConfig):
+    name = "finance.dataformats"
+    label = "dataformats"

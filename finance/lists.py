@@ -1,0 +1,185 @@
+"""List pages: one view for every list, with filter, sort, pagination, a column chooser saved per
+user, and Export CSV of the current filtered view (in the import template's columns where the
+data set has one).
+
+A list is declared once (`ListPage`) and registered; its URL is `list_url(page)`. Each page's
+queryset must select_related what its columns show, so a page costs the same few queries
+whatever the row count.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Callable
+
+import django_tables2 as tables
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from finance.accounts.models import ColumnPreference
+from finance.dataformats.columns import Column
+from finance.dataformats.csvio import iter_csv
+from finance.tenancy import scope
+from finance.tenancy.decorators import require_perm
+
+PER_PAGE_CHOICES = (25, 50, 100)
+REGISTRY = {}
+
+
+@dataclass
+class ListPage:
+    key: str
+    title: str
+    perm: str
+    table_class: type
+    filterset_class: type
+    queryset: Callable  # request -> QuerySet of the tenant
+    breadcrumbs: tuple = ()
+    dataset: object = None  # a dataformats Dataset; None exports the visible columns
+    default_columns: tuple = ()
+    actions: Callable | None = None  # request -> [(label, url)], e.g. New
+    context: Callable | None = None  # (request, **url kwargs) -> extra template context (a parent object)
+    help_text: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def all_columns(self):
+        return [(name, col.header) for name, col in self.table_class.base_columns.items() if name not in self.always]
+
+    @property
+    def always(self):
+        return set(getattr(self.table_class.Meta, "always_visible", ()))
+
+
+def register(page):
+    REGISTRY[page.key] = page
+    return page
+
+
+def _visible(request, page):
+    pref = ColumnPreference.objects.filter(tenant=request.tenant, user=request.user, list_key=page.key).first()
+    names = [n for n, _ in page.all_columns()]
+    chosen = pref.columns if pref else list(page.default_columns or names)
+    return [n for n in names if n in chosen]
+
+
+def _per_page(request):
+    try:
+        value = int(request.GET.get("per_page", PER_PAGE_CHOICES[0]))
+    except ValueError:
+        return PER_PAGE_CHOICES[0]
+    return value if value in PER_PAGE_CHOICES else PER_PAGE_CHOICES[0]
+
+
+def _export(request, page, queryset, visible):
+    tenant = request.tenant
+    stamp = date.today().strftime("%Y%m%d")
+    if page.dataset is not None:
+        columns, rows = page.dataset.columns, page.dataset.rows
+    else:
+        # No import template for this list: export the visible columns as the page shows them.
+        hidden = [n for n, _ in page.all_columns() if n not in visible]
+        values = page.table_class(queryset, exclude=hidden).as_values()
+        header = [str(h) for h in next(values)]
+        columns = tuple(Column(h, "text") for h in header)
+
+        def rows(_qs, _tenant):
+            for row in values:
+                yield dict(zip(header, ("" if v is None else str(v) for v in row)))
+
+    def stream():
+        # The response streams after the view returns: keep the tenant's scope while it does.
+        with scope.activate(tenant):
+            yield from iter_csv(columns, rows(queryset, tenant))
+
+    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{page.key}-{tenant.slug}-{stamp}.csv"'
+    return response
+
+
+def list_view(page):
+    @require_perm(page.perm)
+    def view(request, **kwargs):
+        # Nested lists (a statement's lines) get their parent from the URL; queryset fetches it
+        # through the tenant helper, so a foreign parent is a 404.
+        base = page.queryset(request, **kwargs)
+        filterset = page.filterset_class(request.GET or None, queryset=base, request=request)
+        _style(filterset.form)
+        valid = filterset.is_valid() if filterset.is_bound else True
+        queryset = filterset.qs if valid else base.none()
+        visible = _visible(request, page)
+        if request.GET.get("format") == "csv":
+            if not valid:
+                messages.error(request, "Fix the filter before exporting.")
+            else:
+                return _export(request, page, queryset, visible)
+        hidden = [n for n, _ in page.all_columns() if n not in visible]
+        table = page.table_class(queryset, exclude=hidden, request=request)
+        tables.RequestConfig(request, paginate={"per_page": _per_page(request)}).configure(table)
+        context = {
+            "page": page,
+            "filter": filterset,
+            "table": table,
+            "columns": page.all_columns(),
+            "visible": visible,
+            "per_page_choices": PER_PAGE_CHOICES,
+            "per_page": _per_page(request),
+            "export_query": _query_without(request, "page", "format") + "&format=csv",
+            "actions": page.actions(request) if page.actions else [],
+            **(page.context(request, **kwargs) if page.context else {}),
+        }
+        template = "lists/list.html#results" if request.htmx and not request.htmx.boosted else "lists/list.html"
+        return render(request, template, context, status=200 if valid else 400)
+
+    view.__name__ = f"{page.key}_list"
+    return view
+
+
+def _style(form):
+    for field in form.fields.values():
+        widget = field.widget
+        css = "form-select form-select-sm" if isinstance(widget, forms.Select) else "form-control form-control-sm"
+        widget.attrs["class"] = css
+
+
+def _query_without(request, *names):
+    params = request.GET.copy()
+    for name in names:
+        params.pop(name, None)
+    return params.urlencode()
+
+
+@require_POST
+def columns_save(request, list_key):
+    """Save the columns the user ticked for a list (the column chooser's form)."""
+    page = REGISTRY.get(list_key)
+    if page is None or request.membership is None:
+        raise Http404("Not found")
+    if not request.membership.has_perm(page.perm):
+        raise PermissionDenied(f"Your role does not allow this ({page.perm}).")
+    names = {n for n, _ in page.all_columns()}
+    chosen = [n for n in request.POST.getlist("columns") if n in names]
+    if request.POST.get("reset") or not chosen:
+        ColumnPreference.objects.filter(tenant=request.tenant, user=request.user, list_key=page.key).delete()
+        if not request.POST.get("reset"):
+            messages.warning(request, "At least one column must stay visible; the default columns are back.")
+    else:
+        ColumnPreference.objects.update_or_create(
+            tenant=request.tenant, user=request.user, list_key=page.key, defaults={"columns": chosen}
+        )
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        target = "/"
+    return redirect(target)
+
+
+def urlpatterns_for(*pages):
+    """URL patterns of list pages; `extra["path"]` may hold converters for a parent's id."""
+    return [
+        path(f"<slug:tenant_slug>/{p.extra.get('path', p.key.replace('_', '-'))}/", list_view(p), name=p.extra.get("url_name", p.key))
+        for p in pages
+    ]
