@@ -1,0 +1,52 @@
+"""Bank accounts (statements and their lines are written by the statement interfaces)."""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from finance.audit.services import event_record
+
+from .models import BankAccount
+
+
+def _normalise_sort_code(value):
+    digits = re.sub(r"[\s-]", "", value or "")
+    if not digits:
+        return ""
+    if not re.fullmatch(r"\d{6}", digits):
+        raise ValidationError({"sort_code": f"Invalid sort code '{value}': use 6 digits, e.g. 20-99-01"})
+    return f"{digits[:2]}-{digits[2:4]}-{digits[4:]}"
+
+
+@transaction.atomic
+def bank_account_create(*, tenant, actor, code, name, legal_entity, bank_name, currency, nominal_account,
+                        sort_code="", account_no="", iban="", bic="", statement_interface=None):
+    """Create a bank account; it needs a sort code and account number, or an IBAN."""
+    if BankAccount.objects.filter(tenant=tenant, code__iexact=code).exists():
+        raise ValidationError({"code": f"Bank account '{code}' already exists."})
+    sort_code = _normalise_sort_code(sort_code)
+    account_no = (account_no or "").strip()
+    iban = re.sub(r"\s", "", iban or "").upper()
+    if account_no and not re.fullmatch(r"\d{8}", account_no):
+        raise ValidationError({"account_no": f"Invalid account number '{account_no}': use exactly 8 digits"})
+    if bool(sort_code) != bool(account_no):
+        raise ValidationError({"sort_code": "Give both the sort code and the account number, or neither."})
+    if not (sort_code or iban):
+        raise ValidationError({"sort_code": "Give a sort code and account number, or an IBAN."})
+    if nominal_account.account_type != "bank":
+        raise ValidationError({"nominal_account": f"GL account {nominal_account.code} is not a bank account."})
+    for field, obj in {"legal_entity": legal_entity, "currency": currency, "nominal_account": nominal_account,
+                       "statement_interface": statement_interface}.items():
+        if obj is not None and obj.tenant_id != tenant.pk:
+            raise ValidationError({field: "Choose a value of this environment."})
+    account = BankAccount(
+        tenant=tenant, code=code, name=name, legal_entity=legal_entity, bank_name=bank_name, sort_code=sort_code,
+        account_no=account_no, iban=iban, bic=(bic or "").strip().upper(), currency=currency,
+        nominal_account=nominal_account, statement_interface=statement_interface,
+    )
+    account.full_clean(exclude=["tenant"])
+    account.save()
+    event_record(tenant=tenant, user=actor, action="bank_account.created", obj=account,
+                 message=f"Bank account {code} created ({bank_name} {sort_code} {account_no}{iban}).".replace("  ", " "))
+    return account
