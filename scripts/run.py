@@ -18,7 +18,7 @@ PORT = os.environ.get("PORT", "8000")
 
 CHILDREN = {
     "web": [PY, "manage.py", "runserver", f"{HOST}:{PORT}", "--noreload"],
-    "worker": [PY, "-m", "celery", "-A", "finance", "worker", "--beat", "-S", "django", "--pool=solo", "-l", "info"],
+    "worker": [PY, "-m", "celery", "-A", "finance", "worker", "--beat", "--pool=solo", "-l", "info"],
 }
 
 
