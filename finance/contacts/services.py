@@ -62,7 +62,7 @@ def contact_state(contact):
             if row is not None:
                 state[name] = getattr(row, attr)
             elif name == "address_country_code":
-                state[name] = contact.country_code
+                state[name] = None  # no address yet: it follows the account's country
             elif name == "address_accept_delivery_flag":
                 state[name] = True
             else:

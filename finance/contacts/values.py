@@ -40,7 +40,7 @@ TEXT = {
     "bank_account_name": 100,
     "bank_sort_code": 8,
     "bank_account_no": 8,
-    "bank_iban": None,  # checked after removing spaces: the IBAN rule bounds its length
+    "bank_iban": None,  # spaces may pad it; the IBAN rule's country lengths bound it (at most 34)
     "bank_bic": 11,
 }
 
@@ -152,11 +152,12 @@ def base_currency(tenant):
 
 
 def resolve(*, tenant, given, current=None):
-    """The complete target state {field: value} (references as objects), or raise ValueErrors.
+    """(target, errors): the complete target state {field: value}, references as objects, and
+    {field: message} for every value that breaks a rule.
 
     `current` is the contact's present state (None on create). A field absent from `given`
     keeps its present value on update and takes its default on create; a blank one takes its
-    default either way. Returns (target, errors) where errors is {field: message}.
+    default either way. Unknown field names are a programming error (TypeError).
     """
     unknown = set(given) - FIELDS
     if unknown:
@@ -224,7 +225,9 @@ def resolve(*, tenant, given, current=None):
     default("account_description", by_type)
     default("contact_description", (target.get("account_description") or "")[:100])
     default("contact_name", person if target.get("contact_type") == ContactType.PERSON else "")
-    default("address_country_code", target.get("country_code") or "GB")
+    default("address_country_code", None)
+    if target.get("address_country_code") is None:
+        target["address_country_code"] = target.get("country_code") or "GB"
     if "tax_authority" in defaulted:
         target["tax_authority"] = None
         if target.get("tax_no") and target.get("country_code") == "GB":
@@ -247,8 +250,6 @@ def resolve(*, tenant, given, current=None):
     for name, check in checks.items():
         if target.get(name) and name not in errors:
             target[name] = attempt(name, check, target[name])
-    if "bank_iban" in target and target["bank_iban"] and len(target["bank_iban"]) > 34:
-        errors.setdefault("bank_iban", f"Value for bank.iban is too long ({len(target['bank_iban'])} characters, maximum 34)")
     _row_rules(target, errors)
     return target, errors
 
@@ -280,6 +281,8 @@ def plain(target):
             result[name] = value.code if value is not None else ""
         elif name == "credit_limit":
             result[name] = f"{value:.2f}" if value is not None else ""
+        elif name == "address_country_code" and value is None:
+            result[name] = target.get("country_code") or "GB"
         else:
             result[name] = value
     return result

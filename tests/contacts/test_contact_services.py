@@ -261,3 +261,12 @@ def test_an_update_cannot_take_another_accounts_code_or_blank_it(scoped, world_a
     assert raised.value.message_dict == {"code": ["code is required"]}
     contact_update(contact=contact, actor=None, code="acme-three")
     assert ContactAccount.objects.get(pk=contact.pk).code == "ACME-THREE"
+
+
+def test_without_an_address_the_address_country_follows_the_account(scoped):
+    contact = contact_create(tenant=scoped, actor=None, is_customer=True, company_name="No Address Ltd")
+    contact_update(contact=contact, actor=None, country_code="FR")
+    assert not ContactAddress.objects.filter(contact=contact).exists()
+    assert contact_snapshot(contact)["address_country_code"] == "FR"
+    contact_update(contact=contact, actor=None, address_town="Paris")
+    assert ContactAddress.objects.get(contact=contact).country_code == "FR"
