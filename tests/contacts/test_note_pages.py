@@ -149,3 +149,18 @@ def test_deleting_a_note_needs_a_post(accountant_client, world_a):
     assert response.status_code == 302 and response["Location"] == url("notes", contact)
     with scope.activate(world_a.tenant):
         assert not Note.objects.filter(pk=note.pk).exists()
+
+
+def test_the_panel_costs_the_same_queries_whatever_the_number_of_notes(owner_client, world_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            owner_client.get(url("notes", world_a.contact), headers={"HX-Request": "true"})
+        return len(captured)
+
+    few = queries()
+    for n in range(10):
+        NoteFactory(contact=world_a.contact)
+    assert queries() == few
