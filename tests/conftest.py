@@ -11,6 +11,7 @@ from django.test import Client
 from finance.tenancy import scope
 from finance.tenancy.roles import Role
 
+from .contacts.factories import ContactAccountFactory, NoteFactory
 from .factories import (
     ApiKeyFactory,
     ArchiveDocumentFactory,
@@ -45,6 +46,8 @@ class TenantWorld:
     viewer: object
     api_key: object
     interface: object
+    contact: object
+    note: object
     finance: dict
 
 
@@ -70,7 +73,9 @@ def _populate(name, slug):
     viewer = MembershipFactory(tenant=tenant, role=Role.READ_ONLY)
     api_key = ApiKeyFactory(membership=accountant)
     interface = InterfaceFactory(tenant=tenant, description="Contact import")
-    return TenantWorld(tenant, owner, accountant, viewer, api_key, interface, _populate_finance(tenant))
+    contact = ContactAccountFactory(tenant=tenant, code="ACME-STAT")
+    note = NoteFactory(contact=contact)
+    return TenantWorld(tenant, owner, accountant, viewer, api_key, interface, contact, note, _populate_finance(tenant))
 
 
 @pytest.fixture

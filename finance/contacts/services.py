@@ -1,0 +1,382 @@
+"""Contact accounts, their reference data and their notes: every change writes the Event log in
+the same transaction, and invalid input raises ValidationError({field: message}) having written
+nothing."""
+
+from datetime import date, datetime, time
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from finance.audit.services import event_record
+from finance.ledger.models import NumberSeries
+
+from . import validators, values
+from .models import (
+    ContactAccount,
+    ContactAddress,
+    ContactBankAccount,
+    ContactClassification,
+    ContactGroup,
+    ContactPerson,
+    Note,
+    NoteCategory,
+    ResourceGroup,
+)
+
+CONTACT_SERIES = "CONTACT"
+
+ACCOUNT_FIELDS = tuple(
+    sorted(values.FIELDS - set(values.ADDRESS_FIELDS) - set(values.PERSON_FIELDS) - set(values.BANK_FIELDS))
+)
+
+# The sub-objects written with an account: (model, {field: attribute}, "nothing to keep" test).
+CHILDREN = (
+    (
+        ContactAddress,
+        values.ADDRESS_FIELDS,
+        lambda t: not any(t[f] for f in ("address_address", "address_town", "address_county", "address_postcode"))
+        and t["address_accept_delivery_flag"]
+        and t["address_country_code"] == t["country_code"],
+    ),
+    (ContactPerson, values.PERSON_FIELDS, lambda t: not any(t[f] for f in values.PERSON_FIELDS)),
+    (ContactBankAccount, values.BANK_FIELDS, lambda t: not any(t[f] for f in values.BANK_FIELDS)),
+)
+
+
+def _child_row(contact, model):
+    if contact.pk is None:
+        return None
+    queryset = model.objects.filter(tenant_id=contact.tenant_id, contact=contact)
+    if model is not ContactBankAccount:
+        queryset = queryset.filter(is_primary=True)
+    return queryset.first()
+
+
+def contact_state(contact):
+    """The contact's present values, field by field (references as objects)."""
+    state = {name: getattr(contact, values.ACCOUNT_ATTRS.get(name, name)) for name in ACCOUNT_FIELDS}
+    for model, fields, _ in CHILDREN:
+        row = _child_row(contact, model)
+        for name, attr in fields.items():
+            if row is not None:
+                state[name] = getattr(row, attr)
+            elif name == "address_country_code":
+                state[name] = None  # no address yet: it follows the account's country
+            elif name == "address_accept_delivery_flag":
+                state[name] = True
+            else:
+                state[name] = ""
+    return state
+
+
+def contact_snapshot(contact):
+    """The contact's values as plain data (codes, text, flags): for comparing and exporting."""
+    return values.plain(contact_state(contact))
+
+
+def _code_taken(tenant, code, exclude=None):
+    queryset = ContactAccount.objects.filter(tenant=tenant, code__iexact=code)
+    if exclude is not None:
+        queryset = queryset.exclude(pk=exclude.pk)
+    return queryset.exists()
+
+
+def _duplicate_code(given):
+    return f"Contact account code '{validators.clean_text(given)}' already exists"
+
+
+def contact_next_code(*, tenant):
+    """Take the next free code from the tenant's CONTACT number series (locked until commit)."""
+    series = NumberSeries.objects.select_for_update().filter(tenant=tenant, code__iexact=CONTACT_SERIES).first()
+    if series is None:
+        raise ValidationError({"code": f"Enter a code: the number series '{CONTACT_SERIES}' does not exist"})
+    number = series.next_number
+    # A code typed by hand may already hold a number of the series: skip it.
+    while _code_taken(tenant, series.format(number)):
+        number += 1
+    series.next_number = number + 1
+    series.save(update_fields=["next_number"])
+    return series.format(number)
+
+
+def _write(contact, target):
+    for name in ACCOUNT_FIELDS:
+        setattr(contact, values.ACCOUNT_ATTRS.get(name, name), target[name])
+    contact.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            contact.save()
+    except IntegrityError:
+        # Another request took the code between our check and the insert.
+        raise ValidationError({"code": _duplicate_code(contact.code)}) from None
+    for model, fields, is_empty in CHILDREN:
+        row = _child_row(contact, model)
+        if is_empty(target):
+            if row is not None:
+                row.delete()
+            continue
+        row = row or model(tenant_id=contact.tenant_id, contact=contact)
+        for name, attr in fields.items():
+            setattr(row, attr, target[name])
+        row.full_clean(exclude=["contact"], validate_unique=False, validate_constraints=False)
+        row.save()
+
+
+@transaction.atomic
+def contact_create(*, tenant, actor, **fields):
+    """Create a contact account with its primary address, contact person and bank details.
+
+    Fields are named as in `values.FIELDS`; reference fields take a code or the object. A blank
+    code takes the next number of the CONTACT series.
+    """
+    target, errors = values.resolve(tenant=tenant, given=fields)
+    if target.get("code") and "code" not in errors and _code_taken(tenant, target["code"]):
+        errors["code"] = _duplicate_code(fields["code"])
+    if errors:
+        raise ValidationError(errors)
+    if not target["code"]:
+        target["code"] = contact_next_code(tenant=tenant)
+    contact = ContactAccount(tenant=tenant)
+    _write(contact, target)
+    event_record(
+        tenant=tenant,
+        user=actor,
+        action="contact.created",
+        obj=contact,
+        message=f"Contact account {contact.code} was created.",
+        after=_jsonable(values.plain(target)),
+    )
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, contact, actor, **fields):
+    """Change the given fields of a contact account; absent fields keep their values.
+
+    A blank value takes the field's default. Nothing is written, and no event recorded, when
+    the normalised values do not change.
+    """
+    tenant = contact.tenant
+    current = contact_state(contact)
+    target, errors = values.resolve(tenant=tenant, given=fields, current=current)
+    if "code" in fields and "code" not in errors:
+        if not target["code"]:
+            errors["code"] = "code is required"
+        elif target["code"] != current["code"] and _code_taken(tenant, target["code"], exclude=contact):
+            errors["code"] = _duplicate_code(fields["code"])
+    if errors:
+        raise ValidationError(errors)
+    before, after = values.plain(current), values.plain(target)
+    changed = sorted(name for name in after if after[name] != before[name])
+    if not changed:
+        return contact
+    _write(contact, target)
+    event_record(
+        tenant=tenant,
+        user=actor,
+        action="contact.updated",
+        obj=contact,
+        message=f"Contact account {contact.code} was changed: {', '.join(values.column(n) for n in changed)}.",
+        before=_jsonable({name: before[name] for name in changed}),
+        after=_jsonable({name: after[name] for name in changed}),
+    )
+    return contact
+
+
+def _jsonable(data):
+    return {name: (value if isinstance(value, (str, bool, int, type(None))) else str(value)) for name, value in data.items()}
+
+
+REFERENCE_KINDS = {
+    "classification": (ContactClassification, "Contact classification"),
+    "group": (ContactGroup, "Contact group"),
+    "resource_group": (ResourceGroup, "Resource group"),
+    "note_category": (NoteCategory, "Note category"),
+}
+
+
+@transaction.atomic
+def contact_reference_create(*, tenant, actor, kind, code, name, is_default=False):
+    """Add a contact classification, contact group, resource group or note category.
+
+    `is_default` applies to note categories: the new one becomes the only default.
+    """
+    model, thing = REFERENCE_KINDS[kind]
+    errors = {}
+    try:
+        code = validators.code(validators.text(code, "code", 50))
+    except ValueError as error:
+        errors["code"] = str(error)
+    name = validators.clean_text(name)
+    if not name:
+        errors["name"] = "name is required"
+    elif len(name) > 250:
+        errors["name"] = f"Value for name is too long ({len(name)} characters, maximum 250)"
+    if "code" not in errors and model.objects.filter(tenant=tenant, code__iexact=code).exists():
+        errors["code"] = f"{thing} '{code}' already exists"
+    if errors:
+        raise ValidationError(errors)
+    obj = model(tenant=tenant, code=code, name=name)
+    if kind == "note_category" and is_default:
+        NoteCategory.objects.filter(tenant=tenant, is_default=True).update(is_default=False)
+        obj.is_default = True
+    obj.full_clean(validate_constraints=False)
+    obj.save()
+    event_record(
+        tenant=tenant,
+        user=actor,
+        action=f"contact_{kind}.created",
+        obj=obj,
+        message=f"{thing} {code} was created.",
+        after={"code": code, "name": name} | ({"is_default": True} if getattr(obj, "is_default", False) else {}),
+    )
+    return obj
+
+
+# Notes -------------------------------------------------------------------------------------
+
+NOTE_TEXT = {"subject": 100, "body": 4000, "author": 150, "note_ref": 50}
+NOTE_FIELDS = frozenset(NOTE_TEXT) | {"note_date", "category", "follow_up_date"}
+
+
+def note_snapshot(note):
+    """A note's values as plain data, named as the Notes import's columns."""
+    return {
+        "contact_account": note.contact.code,
+        "note_date": timezone.localtime(note.note_date).isoformat(),
+        "subject": note.subject,
+        "body": note.body,
+        "category": note.category.code,
+        "author": note.author,
+        "follow_up_date": note.follow_up_date.isoformat() if note.follow_up_date else "",
+        "note_ref": note.note_ref,
+    }
+
+
+def _note_category(tenant, value):
+    if values.is_blank(value):
+        found = NoteCategory.objects.filter(tenant=tenant, is_default=True).first()
+        if found is None:
+            raise ValueError("There is no default note category; choose a category")
+        return found
+    if isinstance(value, NoteCategory):
+        if value.tenant_id != tenant.pk:
+            raise ValueError(f"Note category '{value.code}' does not exist")
+        return value
+    code = validators.clean_text(value)
+    found = NoteCategory.objects.filter(tenant=tenant, code__iexact=code).first()
+    if found is None:
+        raise ValueError(f"Note category '{code}' does not exist")
+    return found
+
+
+def _note_datetime(value):
+    if isinstance(value, datetime):
+        return value if timezone.is_aware(value) else timezone.make_aware(value)
+    if isinstance(value, date):
+        return timezone.make_aware(datetime.combine(value, time()))
+    raise ValueError("note_date is required" if values.is_blank(value) else f"Invalid value '{value}' for note_date")
+
+
+def _follow_up(value):
+    if values.is_blank(value):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    raise ValueError(f"Invalid value '{value}' for follow_up_date")
+
+
+def _note_values(note, given):
+    """Apply `given` to `note` (unsaved changes); returns {field: message} errors."""
+    unknown = set(given) - NOTE_FIELDS
+    if unknown:
+        raise TypeError(f"Unknown note fields: {', '.join(sorted(unknown))}")
+    errors = {}
+    tenant = note.contact.tenant
+    for name, value in given.items():
+        try:
+            if name == "note_date":
+                note.note_date = _note_datetime(value)
+            elif name == "follow_up_date":
+                note.follow_up_date = _follow_up(value)
+            elif name == "category":
+                note.category = _note_category(tenant, value)
+            else:
+                setattr(note, name, validators.text(value, name, NOTE_TEXT[name]))
+        except ValueError as error:
+            errors[name] = str(error)
+    if "body" not in errors and not note.body:
+        errors["body"] = "body is required"
+    ref = note.note_ref
+    if ref and "note_ref" not in errors:
+        clash = Note.objects.filter(tenant=tenant, contact=note.contact, note_ref__iexact=ref).exclude(pk=note.pk)
+        if clash.exists():
+            errors["note_ref"] = f"Note reference '{ref}' already exists on contact account {note.contact.code}"
+    return errors
+
+
+@transaction.atomic
+def note_create(*, contact, actor, note_date, body, subject="", category=None, author="", follow_up_date=None, note_ref=""):
+    """Attach a dated note to a contact account (category: the default one when not given)."""
+    note = Note(tenant_id=contact.tenant_id, contact=contact, created_by=actor)
+    errors = _note_values(
+        note,
+        {"note_date": note_date, "body": body, "subject": subject, "category": category, "author": author,
+         "follow_up_date": follow_up_date, "note_ref": note_ref},
+    )
+    if errors:
+        raise ValidationError(errors)
+    note.full_clean(exclude=["contact", "created_by"], validate_unique=False, validate_constraints=False)
+    note.save()
+    event_record(
+        tenant=contact.tenant,
+        user=actor,
+        action="note.created",
+        obj=note,
+        message=f"A note was added to contact account {contact.code}.",
+        after=note_snapshot(note),
+    )
+    return note
+
+
+@transaction.atomic
+def note_update(*, note, actor, **fields):
+    """Change the given fields of a note; nothing is written when nothing changes."""
+    before = note_snapshot(note)
+    errors = _note_values(note, fields)
+    if errors:
+        note.refresh_from_db()
+        raise ValidationError(errors)
+    after = note_snapshot(note)
+    changed = sorted(name for name in after if after[name] != before[name])
+    if not changed:
+        return note
+    note.full_clean(exclude=["contact", "created_by"], validate_unique=False, validate_constraints=False)
+    note.save()
+    event_record(
+        tenant=note.contact.tenant,
+        user=actor,
+        action="note.updated",
+        obj=note,
+        message=f"A note on contact account {note.contact.code} was changed: {', '.join(changed)}.",
+        before={name: before[name] for name in changed},
+        after={name: after[name] for name in changed},
+    )
+    return note
+
+
+@transaction.atomic
+def note_delete(*, note, actor):
+    """Delete a note for good; the Event log keeps its full content in `before`."""
+    event_record(
+        tenant=note.contact.tenant,
+        user=actor,
+        action="note.deleted",
+        obj=note,
+        message=f"A note was deleted from contact account {note.contact.code}.",
+        before=note_snapshot(note),
+    )
+    note.delete()

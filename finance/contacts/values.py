@@ -1,0 +1,288 @@
+"""The fields a contact account is written with, and how given values become stored values.
+
+The field names are the Contact import's columns with the dot replaced by an underscore
+(`address.postcode` -> `address_postcode`), plus `contact_name` and `is_active`, which the
+file does not carry. `resolve()` turns given values into the complete, normalised target state
+of a contact, applying the defaults of import-formats.md §3.1; it reads reference data but
+writes nothing. Error messages are the catalogue's, keyed by field name.
+"""
+
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import NON_FIELD_ERRORS
+
+from finance.ledger.models import Currency, Dimension, DimensionKind, PaymentMethod, PaymentTerm, TaxAuthority
+
+from . import validators
+from .models import ContactClassification, ContactGroup, ContactType, ResourceGroup
+
+FLAGS = ("is_customer", "is_supplier", "is_resource", "is_staff", "is_lead")
+
+# Text fields of the account, the address, the contact person and the bank record: max length.
+TEXT = {
+    "account_description": 250,
+    "company_name": 150,
+    "first_name": 150,
+    "last_name": 150,
+    "contact_description": 100,
+    "job_title": 50,
+    "legacy_ref": 50,
+    "company_no": 50,
+    "tax_no": 50,
+    "address_address": 250,
+    "address_town": 100,
+    "address_county": 100,
+    "address_postcode": 20,
+    "contact_name": 250,
+    "contact_email": 254,
+    "contact_phone": 30,
+    "contact_mobile": 30,
+    "bank_account_name": 100,
+    "bank_sort_code": 8,
+    "bank_account_no": 8,
+    "bank_iban": None,  # spaces may pad it; the IBAN rule's country lengths bound it (at most 34)
+    "bank_bic": 11,
+}
+
+# Reference fields: (model, the "Thing" of error E07, dimension kind or None).
+REFERENCES = {
+    "contact_classification": (ContactClassification, "Contact classification", None),
+    "contact_group": (ContactGroup, "Contact group", None),
+    "resource_group": (ResourceGroup, "Resource group", None),
+    "tax_authority": (TaxAuthority, "Tax authority", None),
+    "customer_project": (Dimension, "Project", DimensionKind.PROJECT),
+    "customer_cost_centre": (Dimension, "Cost centre", DimensionKind.COST_CENTRE),
+    "customer_department": (Dimension, "Department", DimensionKind.DEPARTMENT),
+    "resource_project": (Dimension, "Project", DimensionKind.PROJECT),
+    "resource_cost_centre": (Dimension, "Cost centre", DimensionKind.COST_CENTRE),
+    "resource_department": (Dimension, "Department", DimensionKind.DEPARTMENT),
+    "pay_term": (PaymentTerm, "Payment term", None),
+    "pay_method": (PaymentMethod, "Payment method", None),
+    "currency": (Currency, "Currency", None),
+}
+
+OTHER = ("code", "contact_type", "country_code", "credit_limit", "address_country_code", "address_accept_delivery_flag", "is_active")
+
+FIELDS = frozenset(FLAGS) | frozenset(TEXT) | frozenset(REFERENCES) | frozenset(OTHER)
+
+# Fields named in messages by a dotted import column (the rest are named as they are).
+DOTTED = {
+    "customer_project", "customer_cost_centre", "customer_department",
+    "resource_project", "resource_cost_centre", "resource_department",
+    "address_address", "address_town", "address_county", "address_postcode", "address_country_code",
+    "address_accept_delivery_flag", "contact_name", "contact_email", "contact_phone", "contact_mobile",
+    "bank_account_name", "bank_sort_code", "bank_account_no", "bank_iban", "bank_bic",
+}
+
+
+def column(field):
+    """The import column of a field: `address_postcode` -> `address.postcode`."""
+    return field.replace("_", ".", 1) if field in DOTTED else field
+
+
+ADDRESS_FIELDS = {
+    "address_address": "address",
+    "address_town": "town",
+    "address_county": "county",
+    "address_postcode": "postcode",
+    "address_country_code": "country_code",
+    "address_accept_delivery_flag": "accept_delivery",
+}
+PERSON_FIELDS = {"contact_name": "name", "contact_email": "email", "contact_phone": "phone", "contact_mobile": "mobile"}
+BANK_FIELDS = {
+    "bank_account_name": "account_name",
+    "bank_sort_code": "sort_code",
+    "bank_account_no": "account_no",
+    "bank_iban": "iban",
+    "bank_bic": "bic",
+}
+# Account fields whose model attribute has another name.
+ACCOUNT_ATTRS = {"contact_classification": "classification"}
+
+
+def is_blank(value):
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def flag(value, name):
+    if isinstance(value, bool):
+        return value
+    text = validators.clean_text(value)
+    if text.lower() in ("y", "n"):
+        return text.lower() == "y"
+    raise ValueError(f"Invalid value '{text}' for {column(name)}: use y or n")
+
+
+def amount(value):
+    """A Decimal with at most 2 places from a Decimal, int or plain text."""
+    if isinstance(value, Decimal):
+        number = value
+    else:
+        text = validators.clean_text(value)
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise ValueError(f"Cannot convert '{text}' to amount") from None
+        if not number.is_finite():
+            raise ValueError(f"Cannot convert '{text}' to amount")
+    if number.as_tuple().exponent < -2:
+        raise ValueError(f"Amount '{value}' has more than 2 decimal places")
+    return number.quantize(Decimal("0.01"))
+
+
+def reference(tenant, name, value):
+    """The tenant's object a reference field names (its code, or the object itself)."""
+    model, thing, kind = REFERENCES[name]
+    if isinstance(value, model):
+        if value.tenant_id != tenant.pk or (kind and value.kind != kind):
+            raise ValueError(f"{thing} '{value.code}' does not exist")
+        return value
+    code = validators.clean_text(value)
+    queryset = model.objects.filter(tenant=tenant, code__iexact=code)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    found = queryset.first()
+    if found is None:
+        raise ValueError(f"{thing} '{code}' does not exist")
+    return found
+
+
+def base_currency(tenant):
+    return Currency.objects.filter(tenant=tenant, is_base=True).first()
+
+
+def resolve(*, tenant, given, current=None):
+    """(target, errors): the complete target state {field: value}, references as objects, and
+    {field: message} for every value that breaks a rule.
+
+    `current` is the contact's present state (None on create). A field absent from `given`
+    keeps its present value on update and takes its default on create; a blank one takes its
+    default either way. Unknown field names are a programming error (TypeError).
+    """
+    unknown = set(given) - FIELDS
+    if unknown:
+        raise TypeError(f"Unknown contact fields: {', '.join(sorted(unknown))}")
+    errors = {}
+    target = dict(current or {})
+    defaulted = {name for name in FIELDS if is_blank(given.get(name))} if current is None else {
+        name for name, value in given.items() if is_blank(value)
+    }
+
+    def attempt(name, func, *args):
+        try:
+            return func(*args)
+        except ValueError as error:
+            errors.setdefault(name, str(error))
+            return None
+
+    # Values given: syntax and reference existence, cell by cell.
+    for name, value in given.items():
+        if name in defaulted:
+            continue
+        if name in FLAGS or name in ("address_accept_delivery_flag", "is_active"):
+            target[name] = attempt(name, flag, value, name)
+        elif name in REFERENCES:
+            target[name] = attempt(name, reference, tenant, name, value)
+        elif name == "code":
+            target[name] = attempt(name, lambda v: validators.code(validators.text(v, "code", 50)), value)
+        elif name == "contact_type":
+            kind = validators.clean_text(value).upper()
+            if kind not in ContactType.values:
+                errors[name] = f"Invalid value '{validators.clean_text(value)}' for contact_type: expected one of C, P"
+            target[name] = kind
+        elif name in ("country_code", "address_country_code"):
+            target[name] = attempt(name, validators.country_code, value)
+        elif name == "credit_limit":
+            target[name] = attempt(name, amount, value)
+        else:
+            target[name] = attempt(name, validators.text, value, column(name), TEXT[name])
+
+    # Defaults, in dependency order.
+    def default(name, value):
+        if name in defaulted:
+            target[name] = value
+
+    for name in FLAGS:
+        default(name, False)
+    default("is_active", True)
+    default("address_accept_delivery_flag", True)
+    default("code", "")
+    default("contact_type", ContactType.COMPANY)
+    default("country_code", "GB")
+    default("credit_limit", None)
+    for name in TEXT:
+        if name not in ("account_description", "contact_description", "contact_name"):
+            default(name, "")
+    for name in REFERENCES:
+        if name not in ("currency", "tax_authority"):
+            default(name, None)
+    if "currency" in defaulted:
+        target["currency"] = base_currency(tenant)
+        if target["currency"] is None:
+            errors["currency"] = "The environment has no base currency; choose a currency"
+    person = " ".join(filter(None, [target.get("first_name"), target.get("last_name")]))
+    by_type = person if target.get("contact_type") == ContactType.PERSON else target.get("company_name") or ""
+    default("account_description", by_type)
+    default("contact_description", (target.get("account_description") or "")[:100])
+    default("contact_name", person if target.get("contact_type") == ContactType.PERSON else "")
+    default("address_country_code", None)
+    if target.get("address_country_code") is None:
+        target["address_country_code"] = target.get("country_code") or "GB"
+    if "tax_authority" in defaulted:
+        target["tax_authority"] = None
+        if target.get("tax_no") and target.get("country_code") == "GB":
+            target["tax_authority"] = attempt("tax_authority", reference, tenant, "tax_authority", "HMRC")
+
+    # Rules that depend on another field.
+    authority = target.get("tax_authority")
+    if target.get("tax_no") and authority is not None and authority.code.upper() == "HMRC" and "tax_no" not in errors:
+        target["tax_no"] = attempt("tax_no", validators.hmrc_tax_no, target["tax_no"])
+    checks = {
+        "address_postcode": lambda v: validators.postcode(v, target.get("address_country_code") or "GB"),
+        "contact_email": validators.email,
+        "contact_phone": validators.phone,
+        "contact_mobile": validators.phone,
+        "bank_sort_code": validators.sort_code,
+        "bank_account_no": validators.account_no,
+        "bank_iban": validators.iban,
+        "bank_bic": validators.bic,
+    }
+    for name, check in checks.items():
+        if target.get(name) and name not in errors:
+            target[name] = attempt(name, check, target[name])
+    _row_rules(target, errors)
+    return target, errors
+
+
+def _row_rules(target, errors):
+    """Rules over several fields, skipped where a field they depend on already has an error."""
+    if not any(name in errors for name in FLAGS) and not any(target.get(name) for name in FLAGS):
+        errors[NON_FIELD_ERRORS] = "At least one of is_customer, is_supplier, is_resource, is_staff, is_lead must be y"
+    if "contact_type" not in errors:
+        if target.get("contact_type") == ContactType.COMPANY and not target.get("company_name"):
+            errors.setdefault("company_name", "company_name is required when contact_type is C")
+        if target.get("contact_type") == ContactType.PERSON:
+            for name in ("first_name", "last_name"):
+                if not target.get(name):
+                    errors.setdefault(name, f"{name} is required when contact_type is P")
+    if not {"bank_sort_code", "bank_account_no"} & set(errors):
+        if bool(target.get("bank_sort_code")) != bool(target.get("bank_account_no")):
+            errors["bank_sort_code"] = "bank.sort_code and bank.account_no must be given together"
+    limit = target.get("credit_limit")
+    if limit is not None and limit < 0 and "credit_limit" not in errors:
+        errors["credit_limit"] = "credit_limit must not be negative"
+
+
+def plain(target):
+    """The state with references as codes and amounts as text: comparable and JSON-ready."""
+    result = {}
+    for name, value in target.items():
+        if name in REFERENCES:
+            result[name] = value.code if value is not None else ""
+        elif name == "credit_limit":
+            result[name] = f"{value:.2f}" if value is not None else ""
+        elif name == "address_country_code" and value is None:
+            result[name] = target.get("country_code") or "GB"
+        else:
+            result[name] = value
+    return result
