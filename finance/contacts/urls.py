@@ -1,11 +1,14 @@
 from django.urls import path
 
+from finance.lists import urlpatterns_for
+
 from . import views
+from .lists import CONTACTS
 
 app_name = "contacts"
 
-# The list page (`contacts:list`, at contacts/) comes with the shared list framework.
 urlpatterns = [
+    *urlpatterns_for(CONTACTS),
     path("<slug:tenant_slug>/contacts/new/", views.create, name="create"),
     path("<slug:tenant_slug>/contacts/<uuid:contactaccount_id>/", views.detail, name="detail"),
     path("<slug:tenant_slug>/contacts/<uuid:contactaccount_id>/edit/", views.edit, name="edit"),
