@@ -39,7 +39,7 @@ def refuse_unless(document, allowed, doing):
     if document.status not in allowed:
         if document.status == DocumentStatus.POSTED and doing == "changed":
             raise ValidationError(ValidationError(f"Document '{document.doc_ref}' is posted and cannot be changed", code="D08"))
-        wanted = " or ".join(DocumentStatus(s).label.lower() for s in allowed)
+        wanted = " or ".join(status.label.lower() for status in DocumentStatus if status in allowed)
         raise ValidationError(
             f"Document {document.doc_no} is {document.get_status_display().lower()}; only {wanted} documents can be {doing}"
         )

@@ -29,7 +29,7 @@ def _number(errors, key, value, places, *, positive=False):
         errors.add(key, str(error), code="E23")
         return None
     if positive and number <= 0:
-        errors.add(key, "Must be greater than zero")
+        errors.add(key, f"{key.capitalize()} must be greater than zero")
         return None
     return number
 
