@@ -26,7 +26,7 @@ from ..models import (
     NominalAccount,
     TaxBand,
 )
-from ..money import ZERO, fmt_money, fmt_rate, round_money, to_decimal, to_money
+from ..money import ZERO, fmt_money, fmt_rate, round_money, to_decimal
 from ..selectors import default_payment_term, due_date_for, open_period_error, rate_for
 from ._common import Errors, resolve
 
@@ -77,7 +77,7 @@ def _amount(errors, key, value, *, places=2):
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
-        return to_decimal(value, places=places) if places != 2 else to_money(value)
+        return to_decimal(value, places=places)
     except ValueError as error:
         errors.add(key, str(error), code="E03" if "decimal places" in str(error) else "E02")
         return None

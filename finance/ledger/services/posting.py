@@ -24,7 +24,7 @@ from ..models import (
     SALES_FAMILIES,
 )
 from ..money import ZERO, fmt_date, fmt_money, round_money
-from ..selectors import control_account, open_period_error, open_period_for, period_is_open
+from ..selectors import control_account, open_period_error, open_period_for, period_for_date, period_is_open
 from ._common import ledger_service
 from .documents import document_snapshot, lock_document, refuse_unless, save_lines
 from .numbering import series_next
@@ -174,10 +174,15 @@ def document_reverse(*, document, actor, date=None):
     problem = open_period_error(legal_entity=original.legal_entity, on_date=on_date)
     if problem:
         raise ValidationError({"date": ValidationError(problem, code="D07")})
-    period = open_period_for(legal_entity=original.legal_entity, on_date=on_date)
+    period = period_for_date(legal_entity=original.legal_entity, on_date=on_date)
     doc_no = series_next(series=original.doc_type.series)
-    if Document.objects.filter(tenant_id=original.tenant_id, doc_no=doc_no).exists():
-        raise ValidationError(f"Document number {doc_no} is already used; check the next number of series {original.doc_type.series.code}")
+    taken = Document.objects.filter(tenant_id=original.tenant_id, doc_no=doc_no).exists() or Document.objects.filter(
+        tenant_id=original.tenant_id, legal_entity=original.legal_entity, doc_type=original.doc_type, doc_ref__iexact=doc_no
+    ).exists()
+    if taken:
+        raise ValidationError(
+            f"Document number {doc_no} is already used; check the next number of series {original.doc_type.series.code}"
+        )
     now = timezone.now()
     reversal = Document(
         tenant_id=original.tenant_id, legal_entity=original.legal_entity, doc_type=original.doc_type, doc_no=doc_no,
