@@ -171,6 +171,7 @@ def test_legal_entities_can_be_chosen_and_a_later_one_gets_its_period_statuses(t
         assert sorted(m.LegalEntity.objects.values_list("code", flat=True)) == ["HDA", "KLT"]
         assert m.PeriodStatus.objects.filter(legal_entity__code="KLT", is_open=True).count() == 24
         assert m.LegalEntity.objects.get(code="KLT").company_no == "99000001"
+        assert Event.objects.filter(action="period_status.created", object_repr__startswith="KLT").count() == 3
 
 
 def test_seeding_one_tenant_leaves_another_untouched(tenant):

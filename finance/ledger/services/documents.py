@@ -49,9 +49,10 @@ def save_lines(document, lines):
     DocumentLine.objects.bulk_create(DocumentLine(tenant_id=document.tenant_id, document=document, **line) for line in lines)
 
 
-def _sync(target, source):
-    if target is not source:
-        target.refresh_from_db()
+def sync_copy(given, locked):
+    """Bring the caller's instance up to date with the locked copy a service changed."""
+    if given is not locked:
+        given.refresh_from_db()
 
 
 @ledger_service
@@ -120,7 +121,7 @@ def document_update_draft(
         message=f"Draft {document.doc_no} replaced with {len(clean.lines)} line(s).",
         before=before, after=document_snapshot(document) | {"lines": len(clean.lines)},
     )
-    _sync(given, document)
+    sync_copy(given, document)
     return document
 
 
@@ -135,7 +136,7 @@ def _set_status(*, document, actor, allowed, status, doing, action, message):
         tenant=document.tenant, user=actor, action=action, obj=document,
         message=message.format(doc_no=document.doc_no), before=before, after=document_snapshot(document),
     )
-    _sync(given, document)
+    sync_copy(given, document)
     return document
 
 

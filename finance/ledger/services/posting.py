@@ -26,7 +26,7 @@ from ..models import (
 from ..money import ZERO, fmt_date, fmt_money, round_money
 from ..selectors import control_account, open_period_error, open_period_for, period_for_date, period_is_open
 from ._common import ledger_service
-from .documents import document_snapshot, lock_document, refuse_unless, save_lines
+from .documents import document_snapshot, lock_document, refuse_unless, save_lines, sync_copy
 from .numbering import series_next
 
 # Sign of the line (and VAT) postings; the control posting takes the opposite sign.
@@ -118,8 +118,7 @@ def document_post(*, document, actor):
         message=f"{document.doc_no} posted to {period.code} with {len(postings)} posting(s).",
         before=before, after=document_snapshot(document) | {"period": period.code, "postings": len(postings)},
     )
-    if given is not document:
-        given.refresh_from_db()
+    sync_copy(given, document)
     return document
 
 
@@ -155,8 +154,7 @@ def document_unpost(*, document, actor):
         message=f"{document.doc_no} unposted: {removed} posting(s) removed.",
         before=before, after=document_snapshot(document) | {"postings_removed": removed},
     )
-    if given is not document:
-        given.refresh_from_db()
+    sync_copy(given, document)
     return document
 
 
