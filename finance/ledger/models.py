@@ -35,6 +35,9 @@ class ExchangeRate(TenantOwned):
             models.CheckConstraint(condition=models.Q(rate__gt=0), name="exchangerate_positive"),
         ]
 
+    def __str__(self):
+        return f"{self.currency.code} {self.rate} from {self.effective_from:%d/%m/%Y}"
+
 
 class FinancialYearGroup(CodedModel):
     pass
