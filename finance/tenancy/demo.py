@@ -1,8 +1,8 @@
 """The demo environments of `seed_demo` (shared/spec/demo-data.md), built through the services.
 
 Idempotent: whatever exists is left as it is, so a second run changes nothing and never resets
-a password. Later parts of the spec (ledger, contacts, bank accounts, interfaces) add their own
-steps to STEPS.
+a password. Each app seeds its own part (ledger, contacts, products, interfaces, bank accounts),
+in that order, because each part refers to codes of the parts before it.
 """
 
 import os
@@ -13,6 +13,11 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from finance.accounts.services import user_add
+from finance.banking.demo import DEMO_ACCOUNTS, HARRIER_ACCOUNTS, seed_bank_accounts
+from finance.contacts.demo import seed_contacts
+from finance.ledger.demo import seed_ledger
+from finance.products.demo import seed_products
+from interfaces.demo import DEMO_INTERFACES, HARRIER_INTERFACES, seed_interfaces
 
 from . import scope
 from .models import Membership, Tenant
@@ -73,4 +78,16 @@ def seed(*, reset=False, out=print):
             with scope.activate(tenant):
                 for email, full_name, role in spec["users"]:
                     created += _ensure_user(tenant, email, full_name, role, out)
+                created += _seed_finance(tenant, slug, out)
+    return created
+
+
+def _seed_finance(tenant, slug, out):
+    demo = slug == "demo"
+    created = seed_ledger(tenant=tenant, out=out)
+    created += seed_contacts(tenant=tenant, accounts=slug, out=out)
+    if demo:
+        created += seed_products(tenant=tenant)
+    created += seed_interfaces(tenant=tenant, interfaces=DEMO_INTERFACES if demo else HARRIER_INTERFACES)
+    created += seed_bank_accounts(tenant=tenant, accounts=DEMO_ACCOUNTS if demo else HARRIER_ACCOUNTS)
     return created

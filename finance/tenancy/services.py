@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.db import transaction
 
 from finance.audit.services import event_record
@@ -17,5 +18,13 @@ def tenant_create(*, name, slug, actor=None):
 
 @transaction.atomic
 def tenant_delete(*, tenant):
-    """Delete an environment and everything it owns (used by `seed_demo --reset`)."""
-    tenant.delete()
+    """Delete an environment and everything it owns (used by `seed_demo --reset`).
+
+    Tenant-owned rows protect each other (a document protects its legal entity), so a cascade from
+    the tenant would refuse. Every tenant-owned table is emptied of the tenant's rows instead; the
+    foreign keys are deferred to the end of the transaction, so the order does not matter.
+    """
+    for model in apps.get_models():
+        if any(f.name == "tenant" for f in model._meta.concrete_fields) and model is not Tenant:
+            model._base_manager.filter(tenant=tenant)._raw_delete(model._base_manager.db)
+    Tenant.objects.filter(pk=tenant.pk).delete()
