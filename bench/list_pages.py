@@ -19,10 +19,16 @@ import tempfile
 import time
 from datetime import date, timedelta
 from decimal import Decimal
-from itertools import batched
+from itertools import islice
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def batched(iterable, n):
+    it = iter(iterable)
+    while chunk := tuple(islice(it, n)):
+        yield chunk
 PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/finance_bench")
 
 

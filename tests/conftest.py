@@ -8,6 +8,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from finance.audit.services import event_record
 from finance.tenancy import scope
 from finance.tenancy.roles import Role
 
@@ -63,6 +64,7 @@ def _populate_finance(tenant):
         "statement": line.statement,
         "bank_account": line.bank_account,
         "archive": ArchiveDocumentFactory(legal_entity=entity),
+        "event": event_record(tenant=tenant, action="test.populated", message=f"{tenant.slug} populated"),
     }
 
 

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
+from finance.ledger.lists import link
 from finance.lists import ListPage, register
 from interfaces.models import Interface
 
@@ -58,7 +59,7 @@ class EventFilter(filters.FilterSet):
 
 
 class EventTable(tables.Table):
-    at = tables.DateTimeColumn(verbose_name="When", format="j M Y H:i:s")
+    at = tables.DateTimeColumn(verbose_name="When", format="j M Y H:i:s", linkify=link("audit:event", "event_id"))
     actor = tables.Column(verbose_name="User")
     severity = tables.Column()
     action = tables.Column()
@@ -73,7 +74,7 @@ class EventTable(tables.Table):
         sequence = ("at", "actor", "severity", "action", "interface", "run_ref", "object_repr", "message")
         attrs = {"class": "table table-sm table-hover align-middle"}
         order_by = ("-at",)
-        always_visible = ()
+        always_visible = ("at",)
 
     def render_severity(self, value, record):
         css = {"info": "text-bg-light", "warning": "text-bg-warning", "error": "text-bg-danger"}[record.severity]

@@ -99,3 +99,14 @@ def test_the_event_log_is_append_only(world_a):
             event.save()
         with pytest.raises(AppendOnlyError):
             event.delete()
+
+
+def test_an_event_shows_its_before_and_after_data(owner_client, world_a):
+    from django.urls import reverse
+
+    with scope.activate(world_a.tenant):
+        event = event_record(tenant=world_a.tenant, action="user.role_changed", message="role changed",
+                             before={"role": "readonly"}, after={"role": "accountant"}, interface=world_a.interface)
+    html = owner_client.get(reverse("audit:event", kwargs={"tenant_slug": "alpha", "event_id": event.uuid})).content.decode()
+    assert '&quot;role&quot;: &quot;readonly&quot;' in html and '&quot;role&quot;: &quot;accountant&quot;' in html
+    assert world_a.interface.description in html
