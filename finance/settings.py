@@ -114,12 +114,19 @@ TEMPLATES = [
                 "finance.tenancy.context_processors.tenancy",
             ],
             "builtins": ["template_partials.templatetags.partials"],
+            # Parsed templates are cached (in development too: they change only with the code,
+            # and runserver restarts then); partials need their own loader inside the cache.
             "loaders": [
                 (
-                    "template_partials.loader.Loader",
+                    "django.template.loaders.cached.Loader",
                     [
-                        "django.template.loaders.filesystem.Loader",
-                        "django.template.loaders.app_directories.Loader",
+                        (
+                            "template_partials.loader.Loader",
+                            [
+                                "django.template.loaders.filesystem.Loader",
+                                "django.template.loaders.app_directories.Loader",
+                            ],
+                        )
                     ],
                 )
             ],
