@@ -30,6 +30,14 @@ from finance.tenancy.decorators import require_perm
 PER_PAGE_CHOICES = (25, 50, 100)
 
 
+class YES_NO(forms.Select):  # noqa: N801 - used like a constant: widget=YES_NO
+    """A yes/no filter whose blank choice reads "Any" (django-filter's default says "Unknown")."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, choices=(("", "Any"), ("True", "Yes"), ("False", "No")))
+
+
+
 def _memoise_tables2_signatures():
     """django-tables2 inspects the signature of a render method for every cell it renders; the
     answer never changes for a given function, so remember it (a fifth of a page's render time)."""

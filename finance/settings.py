@@ -115,13 +115,14 @@ TEMPLATES = [
             ],
             "builtins": ["template_partials.templatetags.partials"],
             # Parsed templates are cached (in development too: they change only with the code,
-            # and runserver restarts then); partials need their own loader inside the cache.
+            # and runserver restarts then). The partials loader must stay outermost so that
+            # "page.html#fragment" names resolve.
             "loaders": [
                 (
-                    "django.template.loaders.cached.Loader",
+                    "template_partials.loader.Loader",
                     [
                         (
-                            "template_partials.loader.Loader",
+                            "django.template.loaders.cached.Loader",
                             [
                                 "django.template.loaders.filesystem.Loader",
                                 "django.template.loaders.app_directories.Loader",

@@ -9,7 +9,7 @@ from django.utils.html import format_html
 
 from finance.dataformats.datasets import DATASETS
 from finance.ledger.lists import TABLE_ATTRS, link
-from finance.lists import ListPage, register
+from finance.lists import YES_NO, ListPage, register
 from finance.tenancy import scope
 
 from .models import ContactAccount, ContactAddress, ContactClassification, ContactGroup, Note
@@ -19,14 +19,14 @@ ROLES = [("customer", "Customer"), ("supplier", "Supplier"), ("resource", "Resou
 
 class ContactFilter(filters.FilterSet):
     q = filters.CharFilter(label="Search", method="search")
-    role = filters.ChoiceFilter(choices=ROLES, method="by_role", empty_label="Any role")
+    role = filters.ChoiceFilter(label="Role", choices=ROLES, method="by_role", empty_label="Any role")
     classification = filters.ModelChoiceFilter(
         queryset=lambda request: ContactClassification.objects.filter(tenant=request.tenant), to_field_name="code", empty_label="Any classification"
     )
     contact_group = filters.ModelChoiceFilter(
         queryset=lambda request: ContactGroup.objects.filter(tenant=request.tenant), to_field_name="code", label="Group", empty_label="Any group"
     )
-    is_active = filters.BooleanFilter(label="Active")
+    is_active = filters.BooleanFilter(label="Active", widget=YES_NO)
 
     class Meta:
         model = ContactAccount

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from finance.dataformats.datasets import DATASETS
-from finance.lists import ListPage, register
+from finance.lists import YES_NO, ListPage, register
 from finance.tenancy import scope
 
 from .models import (
@@ -114,7 +114,7 @@ DOCUMENTS = register(
 class NominalFilter(filters.FilterSet):
     q = filters.CharFilter(label="Search", method="search")
     account_class = filters.ChoiceFilter(choices=AccountClass.choices, label="Class", empty_label="Any class")
-    is_active = filters.BooleanFilter(label="Active")
+    is_active = filters.BooleanFilter(label="Active", widget=YES_NO)
 
     class Meta:
         model = NominalAccount

@@ -47,3 +47,11 @@ def test_the_list_costs_the_same_queries_for_many_contacts_and_notes(owner_clien
 def test_read_only_members_see_no_new_button(viewer_client, owner_client):
     assert "New contact account" not in viewer_client.get(URL).content.decode()
     assert "New contact account" in owner_client.get(URL).content.decode()
+
+
+def test_the_active_filter_offers_any_yes_and_no(owner_client, world_a):
+    ContactAccountFactory(tenant=world_a.tenant, code="OLD-1", is_active=False, account_description="Dormant Ltd")
+    html = owner_client.get(URL).content.decode()
+    assert '<option value="" selected>Any</option>' in html
+    inactive = owner_client.get(URL, {"is_active": "False"}).content.decode()
+    assert "Dormant Ltd" in inactive and world_a.contact.account_description not in inactive
