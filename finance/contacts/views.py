@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from finance.tenancy.decorators import require_perm
@@ -35,10 +35,7 @@ def _note(request, contact, note_id):
 
 def _page(request, template, context, status=200):
     """Render with what every contacts page shares: the list URL for the breadcrumbs."""
-    try:
-        list_url = reverse("contacts:list", kwargs={"tenant_slug": request.tenant.slug})
-    except NoReverseMatch:
-        list_url = None
+    list_url = reverse("contacts:list", kwargs={"tenant_slug": request.tenant.slug})
     can_edit = request.membership.has_perm("finance.edit")
     return render(request, template, {"contacts_list_url": list_url, "can_edit": can_edit, **context}, status=status)
 
