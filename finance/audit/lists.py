@@ -59,7 +59,7 @@ class EventFilter(filters.FilterSet):
 
 
 class EventTable(tables.Table):
-    at = tables.DateTimeColumn(verbose_name="When", format="j M Y H:i:s", linkify=link("audit:event", "event_id"))
+    at = tables.DateTimeColumn(verbose_name="When", format="j M Y H:i:s", linkify=link("audit:event", "event_id"), attrs={"td": {"class": "text-nowrap"}})
     actor = tables.Column(verbose_name="User")
     severity = tables.Column()
     action = tables.Column()
