@@ -29,7 +29,7 @@ def document_snapshot(document):
 def lock_document(document):
     """The document re-read under a row lock, so two callers cannot change its status at once."""
     return (
-        Document.objects.select_for_update()
+        Document.objects.select_for_update(of=("self",))  # PostgreSQL cannot lock the nullable contact side
         .select_related("doc_type", "legal_entity", "currency", "contact")
         .get(tenant_id=document.tenant_id, pk=document.pk)
     )
