@@ -214,6 +214,10 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# The largest file an interface accepts (bytes).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=100 * 1024 * 1024)
+# A running run whose heartbeat is older than this is failed by `interfaces.runs_reconcile`.
+RUN_STALE_AFTER_SECONDS = env.int("RUN_STALE_AFTER_SECONDS", default=300)
 
 # --- Celery -------------------------------------------------------------------------------------
 CELERY_BROKER_URL = _env_or_file("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
@@ -236,6 +240,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = {
+    "interfaces-runs-reconcile": {"task": "interfaces.runs_reconcile", "schedule": 60.0},
+}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 # --- E-mail -------------------------------------------------------------------------------------

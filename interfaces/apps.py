@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class InterfacesConfig(AppConfig):
     name = "interfaces"
+
+    def ready(self):
+        from . import kinds
+
+        kinds.load_extra_kinds()

@@ -1,11 +1,42 @@
-"""Creating and changing interfaces (the run engine arrives with the Interfaces issue)."""
+"""Creating and changing interfaces, and the run ledger: every request to run an interface (the
+browser, the scheduler, the `run_interface` command) goes through `run_request`."""
 
+import hashlib
+import logging
+import mimetypes
+import os
+import tempfile
+import uuid
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone
 
+from finance.audit.models import Severity as EventSeverity
 from finance.audit.services import event_record
 
-from .models import Interface
+from . import kinds
+from .models import (
+    ACTIVE_STATUSES, COUNT_NAMES, ImportFile, ImportFileKind, Interface, Run, RunMessage, RunStatus, RunTrigger,
+)
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 64 * 1024
+SNIFF_BYTES = 8 * 1024
+FINISHED_STATUSES = (RunStatus.SUCCEEDED, RunStatus.COMPLETED_WITH_ERRORS, RunStatus.FAILED, RunStatus.CANCELLED)
+
+
+class RunRequestError(Exception):
+    """A request the engine refuses (usage or configuration): the message is one line for the user."""
+
+
+class ImportFileRejected(RunRequestError):
+    """A file the Imports folder will not take (empty, too large, binary)."""
 
 
 @transaction.atomic
@@ -23,3 +54,288 @@ def interface_create(*, tenant, actor, description, kind, enabled=True):
         message=f"Interface '{description}' ({kind}) created.", after={"description": description, "kind": kind, "enabled": enabled},
     )
     return interface
+
+
+# --- The Imports folder ---------------------------------------------------------------------------
+
+def _chunks(content):
+    if isinstance(content, (bytes, bytearray, memoryview)):
+        data = bytes(content)
+        for start in range(0, len(data), CHUNK):
+            yield data[start:start + CHUNK]
+        return
+    if hasattr(content, "chunks"):  # Django's File and UploadedFile
+        yield from content.chunks(CHUNK)
+        return
+    while True:
+        block = content.read(CHUNK)
+        if not block:
+            return
+        if isinstance(block, str):
+            block = block.encode("utf-8")
+        yield block
+
+
+def _megabytes(n):
+    return f"{n / (1024 * 1024):g} MB"
+
+
+@transaction.atomic
+def import_file_store(*, tenant, interface, run=None, kind, name, content, actor):
+    """Store `content` (bytes or a file-like object) in the tenant's Imports folder.
+
+    The content is streamed through a spooled temporary file while its size and sha256 are
+    computed, so memory stays bounded. Input files must be non-empty text; every file must fit
+    in IMPORT_MAX_BYTES. The stored name is generated, never the user's.
+    """
+    original = os.path.basename(str(name or "").replace("\\", "/")).strip() or "file"
+    limit = settings.IMPORT_MAX_BYTES
+    digest, size, head = hashlib.sha256(), 0, b""
+    with tempfile.SpooledTemporaryFile(max_size=1024 * 1024) as spool:
+        for block in _chunks(content):
+            size += len(block)
+            if size > limit:
+                raise ImportFileRejected(f"'{original}' is larger than the {_megabytes(limit)} limit.")
+            if len(head) < SNIFF_BYTES:
+                head += block[: SNIFF_BYTES - len(head)]
+            digest.update(block)
+            spool.write(block)
+        if kind == ImportFileKind.INPUT:
+            if size == 0:
+                raise ImportFileRejected(f"'{original}' is empty; there is nothing to import.")
+            if b"\x00" in head:
+                raise ImportFileRejected(f"'{original}' is not a text file (it contains binary data).")
+        spool.seek(0)
+        stored = default_storage.save(f"imports/{tenant.uuid}/{uuid.uuid4().hex}", File(spool))
+    record = ImportFile(
+        tenant=tenant, interface=interface, run=run, kind=kind, original_name=original[:255], stored_name=stored,
+        size=size, sha256=digest.hexdigest(), content_type=mimetypes.guess_type(original)[0] or "application/octet-stream",
+        created_by=actor,
+    )
+    try:
+        record.save()
+    except Exception:
+        default_storage.delete(stored)
+        raise
+    event_record(
+        tenant=tenant, user=actor, action="import_file.stored", obj=record, interface=interface,
+        run_ref=run.uuid if run else "", message=f"File '{original}' ({size} bytes) stored in the Imports folder.",
+        after={"name": original, "size": size, "sha256": record.sha256, "kind": kind},
+    )
+    return record
+
+
+# --- Runs -----------------------------------------------------------------------------------------
+
+def _started_by(run):
+    if run.triggered_by_id:
+        return run.triggered_by.email
+    return {RunTrigger.SCHEDULE: "the scheduler", RunTrigger.COMMAND: "the command line"}.get(run.trigger, "the system")
+
+
+def _busy_message(interface):
+    active = Run.objects.select_related("triggered_by").filter(interface=interface, status__in=ACTIVE_STATUSES).first()
+    if active is None:
+        return f"{interface.description} is already running."
+    return f"{interface.description} is already running (run {active.short_id}, started by {_started_by(active)})."
+
+
+def _file_parts(item):
+    """(name, content) of an item of `files`: a (name, content) pair or a file object with a name."""
+    if isinstance(item, (tuple, list)):
+        return item[0], item[1]
+    return getattr(item, "name", "file"), item
+
+
+def run_request(*, interface, action="run", actor=None, trigger, files=(), options=None, dry_run=False, since=None,
+                enqueue=True):
+    """Queue a run of `interface`: check the request, store the files, create the queued Run.
+
+    The Celery task `run_execute` is enqueued when the transaction commits (the command passes
+    `enqueue=False` and executes the run itself). Raises RunRequestError with a one-line message.
+    """
+    stored = []
+    try:
+        return _run_request(interface=interface, action=action, actor=actor, trigger=trigger, files=files,
+                            options=options, dry_run=dry_run, since=since, enqueue=enqueue, stored=stored)
+    except BaseException:
+        for name in stored:  # the rows rolled back; the bytes must not linger
+            default_storage.delete(name)
+        raise
+
+
+@transaction.atomic
+def _run_request(*, interface, action, actor, trigger, files, options, dry_run, since, enqueue, stored):
+    kind = kinds.get(interface.kind)
+    if kind is None:
+        raise RunRequestError(f"{interface.description} has the type '{interface.kind}', which this installation does not know.")
+    if not interface.enabled:
+        raise RunRequestError(f"{interface.description} is disabled; enable it before running it.")
+    if action not in kind.actions:
+        raise RunRequestError(f"{kind.label} cannot '{action}'; it offers: {', '.join(kind.actions)}.")
+    try:
+        kind.clean_options(options)
+    except kinds.OptionError as error:
+        raise RunRequestError(str(error)) from None
+    files = list(files or ())
+    if files and not kind.accepts_files:
+        raise RunRequestError(f"{kind.label} does not take files.")
+    if kind.files_required and action == "run" and not files:
+        raise RunRequestError(f"{kind.label} needs a file to import.")
+    run = Run(
+        tenant=interface.tenant, interface=interface, action=action, status=RunStatus.QUEUED,
+        options={k: v if isinstance(v, (bool, int)) else str(v) for k, v in (options or {}).items()},
+        since=since, dry_run=dry_run, trigger=trigger, triggered_by=actor,
+    )
+    try:
+        with transaction.atomic():
+            run.save()
+    except IntegrityError:
+        raise RunRequestError(_busy_message(interface)) from None
+    for item in files:
+        name, content = _file_parts(item)
+        record = import_file_store(tenant=interface.tenant, interface=interface, run=run, kind=ImportFileKind.INPUT,
+                                   name=name, content=content, actor=actor)
+        stored.append(record.stored_name)
+    event_record(
+        tenant=interface.tenant, user=actor, action="run.requested", obj=run, interface=interface, run_ref=run.uuid,
+        message=f"{interface.description}: {action} requested ({run.get_trigger_display()}{', dry run' if dry_run else ''}).",
+        after={"action": action, "options": run.options, "dry_run": dry_run, "files": len(files)},
+    )
+    if enqueue:
+        transaction.on_commit(lambda: run_enqueue(run=run))
+    return run
+
+
+def run_enqueue(*, run, **apply_options):
+    """Send `run_execute` for `run` to the workers."""
+    from .tasks import run_execute
+
+    run_execute.apply_async(kwargs={"tenant_id": run.tenant_id, "run_id": run.pk}, **apply_options)
+
+
+@transaction.atomic
+def run_claim(*, run):
+    """Move `run` from queued to running; True only for the one caller that won."""
+    now = timezone.now()
+    won = Run.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(
+        status=RunStatus.RUNNING, started_at=now, heartbeat_at=now, attempt=F("attempt") + 1,
+    ) == 1
+    run.refresh_from_db()
+    if won:
+        event_record(tenant=run.tenant, user=run.triggered_by, action="run.started", obj=run, interface=run.interface,
+                     run_ref=run.uuid, message=f"{run.interface.description}: run started (attempt {run.attempt}).")
+    return won
+
+
+def run_heartbeat(*, run):
+    """Record that the run is alive; returns whether someone asked to cancel it."""
+    Run.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(heartbeat_at=timezone.now())
+    return bool(Run.objects.filter(pk=run.pk).values_list("cancel_requested", flat=True).first())
+
+
+def run_progress(*, run, done, total):
+    """Record progress (and a heartbeat); returns whether someone asked to cancel the run."""
+    run.progress_done, run.progress_total = max(0, int(done)), max(0, int(total))
+    Run.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+        progress_done=run.progress_done, progress_total=run.progress_total, heartbeat_at=timezone.now(),
+    )
+    return bool(Run.objects.filter(pk=run.pk).values_list("cancel_requested", flat=True).first())
+
+
+def run_message_add(*, run, severity, message, row=None, column="", value="", seq=None):
+    """Append one message to the run (the engine batches these with `run_messages_add`)."""
+    return run_messages_add(run=run, messages=[dict(severity=severity, message=message, row=row, column=column,
+                                                     value=value, seq=seq)])[0]
+
+
+def run_messages_add(*, run, messages):
+    """Append messages (dicts of severity, message, row, column, value and optionally seq)."""
+    next_seq = None
+    rows = []
+    for m in messages:
+        seq = m.get("seq")
+        if seq is None:
+            if next_seq is None:
+                next_seq = (RunMessage.objects.filter(run=run).aggregate(n=Max("seq"))["n"] or 0) + 1
+            seq, next_seq = next_seq, next_seq + 1
+        rows.append(RunMessage(
+            tenant=run.tenant, run=run, seq=seq, severity=m["severity"], row=m.get("row"),
+            column=str(m.get("column") or "")[:200], value=str(m.get("value") if m.get("value") is not None else "")[:500],
+            message=str(m["message"]),
+        ))
+    return RunMessage.objects.bulk_create(rows)
+
+
+@transaction.atomic
+def run_requeue(*, run, message):
+    """Put a running run back in the queue for another attempt (a retryable failure)."""
+    done = Run.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+        status=RunStatus.QUEUED, message=message, progress_done=0, progress_total=0,
+    ) == 1
+    if done:
+        RunMessage.objects.filter(run=run).delete()
+        event_record(tenant=run.tenant, action="run.retrying", obj=run, interface=run.interface, run_ref=run.uuid,
+                     severity=EventSeverity.WARNING, message=f"{run.interface.description}: {message}")
+    run.refresh_from_db()
+    return done
+
+
+@transaction.atomic
+def run_finish(*, run, status, counts=None, message=""):
+    """Finish a running run with its counts and a message; False if it was no longer running."""
+    if status not in FINISHED_STATUSES:
+        raise ValueError(f"run_finish cannot set status {status!r}")
+    values = {name: int((counts or {}).get(name, 0)) for name in COUNT_NAMES}
+    now = timezone.now()
+    done = Run.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+        status=status, message=message, finished_at=now, heartbeat_at=now, **values,
+    ) == 1
+    run.refresh_from_db()
+    if done:
+        severity = {RunStatus.SUCCEEDED: EventSeverity.INFO, RunStatus.CANCELLED: EventSeverity.INFO,
+                    RunStatus.COMPLETED_WITH_ERRORS: EventSeverity.WARNING}.get(status, EventSeverity.ERROR)
+        event_record(
+            tenant=run.tenant, user=run.triggered_by, action="run.finished", obj=run, interface=run.interface,
+            run_ref=run.uuid, severity=severity, after={"status": status, **values},
+            message=f"{run.interface.description}: {run.get_status_display().lower()}. {message}".strip(),
+        )
+    return done
+
+
+@transaction.atomic
+def run_cancel(*, run, actor):
+    """Cancel a queued run at once; ask a running one to stop at its next heartbeat."""
+    now = timezone.now()
+    if Run.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(
+        status=RunStatus.CANCELLED, cancel_requested=True, finished_at=now, message="Cancelled before it started.",
+    ):
+        text = "cancelled before it started"
+    elif Run.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(cancel_requested=True):
+        text = "cancel requested; the run stops at its next checkpoint"
+    else:
+        run.refresh_from_db()
+        raise RunRequestError(f"Run {run.short_id} has already finished ({run.get_status_display().lower()}).")
+    run.refresh_from_db()
+    event_record(tenant=run.tenant, user=actor, action="run.cancelled", obj=run, interface=run.interface,
+                 run_ref=run.uuid, message=f"{run.interface.description}: {text}.")
+    return run
+
+
+def runs_reconcile_stale(*, older_than):
+    """Fail running runs whose heartbeat is older than `older_than` (a timedelta), so the
+    interface can be requested again. Works in the active scope (disabled for all tenants)."""
+    cutoff = timezone.now() - older_than
+    failed = []
+    for run in Run.objects.select_related("interface", "tenant").filter(status=RunStatus.RUNNING, heartbeat_at__lt=cutoff):
+        minutes = max(1, round(older_than.total_seconds() / 60))
+        message = (f"The run stopped answering (no heartbeat for over {minutes} minute{'s' if minutes != 1 else ''}) "
+                   "and was marked as failed; it can be requested again.")
+        with transaction.atomic():
+            if Run.objects.filter(pk=run.pk, status=RunStatus.RUNNING, heartbeat_at=run.heartbeat_at).update(
+                status=RunStatus.FAILED, finished_at=timezone.now(), message=message,
+            ):
+                event_record(tenant=run.tenant, action="run.reconciled", obj=run, interface=run.interface,
+                             run_ref=run.uuid, severity=EventSeverity.ERROR, message=f"{run.interface.description}: {message}")
+                failed.append(run)
+    return failed

@@ -1,0 +1,167 @@
+"""Executing a run: the same path for the Celery task and the `run_interface` command.
+
+`execute(run)` claims the run (queued -> running), hands the kind a `RunContext`, and finishes
+the run with its counts and messages: succeeded without errors, completed with errors when the
+kind finished but reported some, failed when the kind raised. Users see a plain reason; the
+traceback of an unexpected exception goes to the log only.
+"""
+
+import logging
+
+from django.core.files.storage import default_storage
+
+from . import kinds, services
+from .kinds import Cancelled, RunError
+from .models import COUNT_NAMES, ImportFileKind, Run, RunStatus, Severity
+
+logger = logging.getLogger(__name__)
+
+MESSAGE_BATCH = 500
+
+
+class RetryLater(Exception):
+    """The run failed in a way worth retrying and was put back in the queue."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+class RunContext:
+    """What a kind sees of its run: inputs, options, and the ways to report progress and outcomes."""
+
+    def __init__(self, run, kind):
+        self.run = run
+        self.kind = kind
+        self.tenant = run.tenant
+        self.interface = run.interface
+        self.action = run.action
+        self.dry_run = run.dry_run
+        self.since = run.since
+        self.actor = run.triggered_by
+        self.options = kind.clean_options(run.options)
+        self.counts = dict.fromkeys(COUNT_NAMES, 0)
+        self.message = ""
+        self._pending = []
+        self._seq = 0
+
+    # Inputs -------------------------------------------------------------------------------------
+    @property
+    def files(self):
+        """The run's input files (ImportFile rows), in the order they were stored."""
+        return list(self.run.files.filter(kind=ImportFileKind.INPUT).order_by("id"))
+
+    def open(self, import_file):
+        """Open a stored file for reading (binary); use it as a context manager."""
+        return default_storage.open(import_file.stored_name, "rb")
+
+    # Progress and cancellation ------------------------------------------------------------------
+    def heartbeat(self):
+        """Tell the ledger the run is alive; raises Cancelled if someone asked to cancel it."""
+        self._flush()
+        if services.run_heartbeat(run=self.run):
+            raise Cancelled()
+
+    def progress(self, done, total):
+        """Record progress; also a heartbeat, so it raises Cancelled when cancel was requested."""
+        self._flush()
+        if services.run_progress(run=self.run, done=done, total=total):
+            raise Cancelled()
+
+    # Outcomes -----------------------------------------------------------------------------------
+    def count(self, name, n=1):
+        if name not in self.counts:
+            raise ValueError(f"Unknown count '{name}'; use one of {', '.join(COUNT_NAMES)}")
+        self.counts[name] += n
+
+    def error(self, message, *, row=None, column="", value=""):
+        """A per-cell (or per-record) error; counts one error."""
+        self.counts["errors"] += 1
+        self._add(Severity.ERROR, message, row, column, value)
+
+    def warning(self, message, *, row=None, column="", value=""):
+        self._add(Severity.WARNING, message, row, column, value)
+
+    def info(self, message, *, row=None, column="", value=""):
+        self._add(Severity.INFO, message, row, column, value)
+
+    def produce_file(self, name, content):
+        """Store a file the run made in the Imports folder; returns the ImportFile."""
+        return services.import_file_store(
+            tenant=self.tenant, interface=self.interface, run=self.run, kind=ImportFileKind.PRODUCED,
+            name=name, content=content, actor=None,
+        )
+
+    def _add(self, severity, message, row, column, value):
+        self._seq += 1
+        self._pending.append(dict(severity=severity, message=message, row=row, column=column, value=value, seq=self._seq))
+        if len(self._pending) >= MESSAGE_BATCH:
+            self._flush()
+
+    def _flush(self):
+        if self._pending:
+            services.run_messages_add(run=self.run, messages=self._pending)
+            self._pending = []
+
+
+def _summary(counts):
+    parts = [f"{counts[name]} {name}" for name in COUNT_NAMES if counts[name]]
+    return ", ".join(parts) if parts else "nothing to do"
+
+
+def execute(run, *, retry_allowed=False):
+    """Claim and execute `run` in the active tenant scope; returns the run as it finished.
+
+    With `retry_allowed`, a retryable RunError puts the run back in the queue and raises
+    RetryLater, so the caller (the Celery task) can try again later.
+    """
+    if not services.run_claim(run=run):
+        logger.info("Run %s was not claimed (status %s)", run.uuid, run.status)
+        return run
+    kind = kinds.get(run.interface.kind)
+    if kind is None:
+        services.run_finish(run=run, status=RunStatus.FAILED,
+                            message=f"The interface type '{run.interface.kind}' is not known to this installation.")
+        return run
+    try:
+        ctx = RunContext(run, kind)
+    except kinds.OptionError as error:
+        services.run_finish(run=run, status=RunStatus.FAILED, message=str(error))
+        return run
+    try:
+        kind.execute(ctx)
+        ctx._flush()
+    except Cancelled:
+        ctx._flush()
+        services.run_finish(run=run, status=RunStatus.CANCELLED, counts=ctx.counts,
+                            message=f"Cancelled on request after {_summary(ctx.counts)}.")
+        return run
+    except RunError as error:
+        if error.retryable and retry_allowed:
+            ctx._pending = []
+            services.run_requeue(run=run, message=f"Attempt {run.attempt} failed: {error.message} Trying again.")
+            raise RetryLater(error.message) from error
+        ctx._flush()
+        services.run_finish(run=run, status=RunStatus.FAILED, counts=ctx.counts, message=error.message)
+        return run
+    except Exception:
+        logger.exception("Run %s of interface %s failed unexpectedly", run.uuid, run.interface.uuid)
+        try:
+            ctx._flush()
+        except Exception:
+            logger.exception("Could not save the messages of run %s", run.uuid)
+        services.run_finish(
+            run=run, status=RunStatus.FAILED, counts=ctx.counts,
+            message=f"The run stopped because of an unexpected error (run {run.short_id}); "
+                    "the details are in the server log.",
+        )
+        return run
+    status = RunStatus.COMPLETED_WITH_ERRORS if ctx.counts["errors"] else RunStatus.SUCCEEDED
+    message = ctx.message or (("Dry run: " if run.dry_run else "") + _summary(ctx.counts) + ".")
+    services.run_finish(run=run, status=status, counts=ctx.counts, message=message)
+    return run
+
+
+def run_for_pk(pk):
+    """The run with primary key `pk` in the active scope, or None."""
+    return Run.objects.select_related("interface", "tenant", "triggered_by").filter(pk=pk).first()

@@ -1,0 +1,37 @@
+"""Celery tasks of the run engine. They stay thin: the engine and the services do the work."""
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+
+from finance.tenancy import scope
+from finance.tenancy.tasks import TenantTask
+
+from . import engine, services
+
+logger = logging.getLogger(__name__)
+
+RETRY_BACKOFF_SECONDS = 30
+
+
+@shared_task(base=TenantTask, bind=True, name="interfaces.run_execute", acks_late=True, max_retries=2)
+def run_execute(self, *, tenant_id, run_id):
+    """Execute one queued run; a retryable failure is tried again with backoff, 3 attempts in all."""
+    run = engine.run_for_pk(run_id)
+    if run is None:
+        logger.warning("Run %s of tenant %s does not exist; nothing to do", run_id, tenant_id)
+        return
+    try:
+        engine.execute(run, retry_allowed=self.request.retries < self.max_retries)
+    except engine.RetryLater as exc:
+        raise self.retry(exc=exc, countdown=RETRY_BACKOFF_SECONDS * 2 ** self.request.retries)
+
+
+@shared_task(name="interfaces.runs_reconcile")
+def runs_reconcile():
+    """Fail running runs of every tenant whose heartbeat expired; safe to run at any interval."""
+    with scope.disabled():
+        failed = services.runs_reconcile_stale(older_than=timedelta(seconds=settings.RUN_STALE_AFTER_SECONDS))
+    return len(failed)

@@ -1,0 +1,82 @@
+"""Interface kinds used only by the tests. A fixture registers them in the test process; a Celery
+worker started by a test finds them through INTERFACES_EXTRA_KINDS (see interfaces/kinds)."""
+
+import csv
+import io
+
+from interfaces.kinds import Kind, RunError
+from interfaces.models import Run
+
+
+class CsvCount(Kind):
+    """Reads uploaded CSV files: counts rows, reports an error on a row containing 'bad'."""
+
+    key = "test_csv"
+    label = "Test CSV"
+    accepts_files = True
+    files_required = True
+    options = {"partial": (bool, False), "limit": (int, 0)}
+
+    def execute(self, ctx):
+        names = []
+        for import_file in ctx.files:
+            with ctx.open(import_file) as handle:
+                reader = csv.reader(io.TextIOWrapper(handle, encoding="utf-8-sig", newline=""))
+                next(reader, None)
+                for number, cells in enumerate(reader, start=2):
+                    ctx.count("rows")
+                    if any("bad" in cell for cell in cells):
+                        ctx.error("This row is bad.", row=number, column="name", value=cells[0])
+                    else:
+                        ctx.count("created")
+                        names.append(cells[0])
+                    ctx.progress(number - 1, 0)
+        if ctx.options["partial"]:
+            ctx.warning("Partial commits were asked for.")
+        ctx.produce_file("names.txt", ("\n".join(names) + "\n").encode())
+
+
+class Boom(Kind):
+    key = "test_boom"
+    label = "Test boom"
+    actions = ("run", "test-connection")
+
+    def execute(self, ctx):
+        ctx.count("rows")
+        raise RuntimeError("secret internal detail")
+
+
+class Refused(Kind):
+    key = "test_refused"
+    label = "Test refused"
+
+    def execute(self, ctx):
+        raise RunError("The remote system refused the credentials.")
+
+
+class Flaky(Kind):
+    """Fails with a retryable error on its first attempt, succeeds on the next."""
+
+    key = "test_flaky"
+    label = "Test flaky"
+
+    def execute(self, ctx):
+        if ctx.run.attempt < 2:
+            raise RunError("The remote system timed out.", retryable=True)
+        ctx.count("unchanged")
+
+
+class CancelsItself(Kind):
+    """Someone presses Cancel while it runs; it stops at its next heartbeat."""
+
+    key = "test_cancel"
+    label = "Test cancel"
+
+    def execute(self, ctx):
+        ctx.count("rows")
+        Run.objects.filter(pk=ctx.run.pk).update(cancel_requested=True)
+        ctx.heartbeat()
+        ctx.count("created")  # never reached
+
+
+KINDS = [CsvCount, Boom, Refused, Flaky, CancelsItself]
