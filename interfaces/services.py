@@ -339,3 +339,14 @@ def runs_reconcile_stale(*, older_than):
                              run_ref=run.uuid, severity=EventSeverity.ERROR, message=f"{run.interface.description}: {message}")
                 failed.append(run)
     return failed
+
+
+def runs_resend_lost(*, older_than):
+    """Send again the queued runs that no worker claimed within `older_than` (the broker may have
+    lost their message: the filesystem transport drops one if a worker dies holding it). Sending
+    twice is harmless: only one claim can move a run from queued to running."""
+    cutoff = timezone.now() - older_than
+    lost = list(Run.objects.filter(status=RunStatus.QUEUED, created_at__lt=cutoff))
+    for run in lost:
+        run_enqueue(run=run)
+    return lost

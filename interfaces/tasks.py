@@ -31,7 +31,10 @@ def run_execute(self, *, tenant_id, run_id):
 
 @shared_task(name="interfaces.runs_reconcile")
 def runs_reconcile():
-    """Fail running runs of every tenant whose heartbeat expired; safe to run at any interval."""
+    """Fail running runs of every tenant whose heartbeat expired, and send again queued runs that no
+    worker claimed in that time; safe to run at any interval."""
+    older_than = timedelta(seconds=settings.RUN_STALE_AFTER_SECONDS)
     with scope.disabled():
-        failed = services.runs_reconcile_stale(older_than=timedelta(seconds=settings.RUN_STALE_AFTER_SECONDS))
-    return len(failed)
+        failed = services.runs_reconcile_stale(older_than=older_than)
+        resent = services.runs_resend_lost(older_than=older_than)
+    return len(failed) + len(resent)

@@ -170,3 +170,16 @@ def test_a_running_run_is_asked_to_stop(world_a, csv_interface):
         services.run_cancel(run=run, actor=world_a.owner.user)
         assert run.status == RunStatus.RUNNING and run.cancel_requested
         assert services.run_heartbeat(run=run) is True
+
+
+def test_a_queued_run_nobody_claimed_is_sent_again(world_a, csv_interface, monkeypatch):
+    sent = []
+    monkeypatch.setattr(services, "run_enqueue", lambda *, run, **_: sent.append(run.pk))  # the broker's edge
+    lost = _request(world_a, csv_interface)
+    young = _request(world_a, make_interface(world_a.tenant, "test_csv", "Young"))
+    with scope.activate(world_a.tenant):
+        Run.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(minutes=10))
+    with scope.disabled():
+        resent = services.runs_resend_lost(older_than=timedelta(minutes=5))
+    assert [r.pk for r in resent] == sent == [lost.pk]
+    assert young.pk not in sent
