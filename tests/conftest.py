@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from finance.audit.services import event_record
+from interfaces.services import import_file_store
 from finance.tenancy import scope
 from finance.tenancy.roles import Role
 
@@ -29,6 +30,12 @@ from .factories import (
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path_factory):
+    # Files stored by a test (the Imports folder) go to a temporary folder, never under var/.
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
 
 
 @pytest.fixture(autouse=True)
@@ -79,7 +86,12 @@ def _populate(name, slug):
     interface = InterfaceFactory(tenant=tenant, description="Contact import")
     contact = ContactAccountFactory(tenant=tenant, code="ACME-STAT")
     note = NoteFactory(contact=contact)
-    return TenantWorld(tenant, owner, accountant, viewer, api_key, interface, contact, note, _populate_finance(tenant))
+    finance = _populate_finance(tenant)
+    with scope.disabled():
+        finance["file"] = import_file_store(
+            tenant=tenant, interface=interface, kind="input", name=f"{slug}-contacts.csv", content=b"code\nACME\n", actor=None
+        )
+    return TenantWorld(tenant, owner, accountant, viewer, api_key, interface, contact, note, finance)
 
 
 @pytest.fixture

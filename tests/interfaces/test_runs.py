@@ -46,10 +46,12 @@ def test_a_request_stores_its_files_and_queues_a_run_enqueued_on_commit(world_a,
     ({"files": []}, "Test CSV needs a file to import."),
 ])
 def test_a_bad_request_gets_a_one_line_message_and_queues_nothing(world_a, csv_interface, kwargs, message):
+    with scope.activate(world_a.tenant):
+        files_before = ImportFile.objects.count()
     with pytest.raises(RunRequestError, match=message):
         _request(world_a, csv_interface, **kwargs)
     with scope.activate(world_a.tenant):
-        assert not Run.objects.exists() and not ImportFile.objects.exists()
+        assert not Run.objects.exists() and ImportFile.objects.count() == files_before
 
 
 def test_a_disabled_interface_cannot_be_run(world_a, media):
