@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from finance.ledger.lists import TABLE_ATTRS
-from finance.lists import ListPage, register
+from finance.lists import YES_NO, ListPage, register
 from finance.tenancy import scope
 
 from .models import ImportFile, ImportFileKind, Interface
@@ -81,5 +81,150 @@ FILES = register(
         breadcrumbs=(("Settings", None), ("Data Upload", None)),
         help_text="Every file that an interface read or produced in this environment. Downloads are never opened in the browser.",
         extra={"path": "imports", "url_name": "files"},
+    )
+)
+
+
+# --- Interfaces and their Log ---------------------------------------------------------------------
+
+from django.db.models import OuterRef, Subquery  # noqa: E402
+
+from . import kinds  # noqa: E402
+from .models import Run, RunStatus  # noqa: E402
+
+
+def _kind_label(key):
+    kind = kinds.get(key)
+    return kind.label if kind else key  # a kind this installation does not have (yet) shows its key
+
+
+class InterfaceFilter(filters.FilterSet):
+    q = filters.CharFilter(label="Search", method="search")
+    enabled = filters.BooleanFilter(label="Enabled", widget=YES_NO)
+
+    class Meta:
+        model = Interface
+        fields = []
+
+    def search(self, queryset, name, value):
+        v = value.strip()
+        return queryset.filter(Q(description__icontains=v) | Q(kind__icontains=v)) if v else queryset
+
+
+def _duration(record):
+    if record.last_started and record.last_finished:
+        seconds = int((record.last_finished - record.last_started).total_seconds())
+        return f"{seconds // 60}m {seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+    return ""
+
+
+class InterfaceTable(tables.Table):
+    description = tables.Column(linkify=lambda record: reverse(
+        "interfaces:detail", kwargs={"tenant_slug": scope.current().slug, "interface_id": record.uuid}))
+    kind = tables.Column(verbose_name="Type")
+    enabled = tables.BooleanColumn()
+    last_status = tables.Column(verbose_name="Last run status", default="Never run")
+    last_finished = tables.DateTimeColumn(verbose_name="Last run", format="j M Y H:i", default="")
+    duration = tables.Column(accessor="last_started", verbose_name="Duration", orderable=False, default="")
+    last_created = tables.Column(verbose_name="Created", default="", attrs={"td": {"class": "text-end"}})
+    last_updated = tables.Column(verbose_name="Updated", default="", attrs={"td": {"class": "text-end"}})
+    last_errors = tables.Column(verbose_name="Failed", default="", attrs={"td": {"class": "text-end"}})
+
+    class Meta:
+        attrs = TABLE_ATTRS
+        order_by = ("description",)
+        always_visible = ("description",)
+
+    def render_kind(self, value):
+        return _kind_label(value)
+
+    def render_last_status(self, value):
+        return RunStatus(value).label if value in RunStatus.values else value
+
+    def render_duration(self, record):
+        return _duration(record)
+
+
+def _interfaces(request):
+    last = Run.objects.filter(interface=OuterRef("pk")).order_by("-created_at", "-id")
+    return Interface.objects.filter(tenant=request.tenant).annotate(
+        last_status=Subquery(last.values("status")[:1]),
+        last_started=Subquery(last.values("started_at")[:1]),
+        last_finished=Subquery(last.values("finished_at")[:1]),
+        last_created=Subquery(last.values("created")[:1]),
+        last_updated=Subquery(last.values("updated")[:1]),
+        last_errors=Subquery(last.values("errors")[:1]),
+    )
+
+
+INTERFACES = register(
+    ListPage(
+        key="interfaces",
+        title="Interfaces",
+        perm="interfaces.view",
+        table_class=InterfaceTable,
+        filterset_class=InterfaceFilter,
+        queryset=_interfaces,
+        breadcrumbs=(("Settings", None), ("Data Upload", None)),
+        help_text="The ways data moves in and out of this environment, with the outcome of each one's last run.",
+        extra={"path": "interfaces", "url_name": "list"},
+    )
+)
+
+
+class RunFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=RunStatus.choices, empty_label="Any status")
+
+    class Meta:
+        model = Run
+        fields = []
+
+
+class RunTable(tables.Table):
+    created_at = tables.DateTimeColumn(verbose_name="Requested", format="j M Y H:i:s", attrs={"td": {"class": "text-nowrap"}},
+                                       linkify=lambda record: reverse("interfaces:run", kwargs={"tenant_slug": scope.current().slug, "run_id": record.uuid}))
+    action = tables.Column()
+    status = tables.Column()
+    trigger = tables.Column(verbose_name="Triggered by")
+    triggered_by = tables.Column(accessor="triggered_by__email", verbose_name="User", default="")
+    rows = tables.Column(attrs={"td": {"class": "text-end"}})
+    created = tables.Column(attrs={"td": {"class": "text-end"}})
+    updated = tables.Column(attrs={"td": {"class": "text-end"}})
+    errors = tables.Column(verbose_name="Failed", attrs={"td": {"class": "text-end"}})
+    message = tables.Column(orderable=False, default="")
+
+    class Meta:
+        attrs = TABLE_ATTRS
+        order_by = ("-created_at",)
+        always_visible = ("created_at", "status")
+
+
+def _interface(request, interface_id):
+    from finance.tenancy.shortcuts import get_for_tenant
+
+    return get_for_tenant(Interface, request.tenant, uuid=interface_id)
+
+
+def _log_context(request, interface):
+    return {
+        "interface": interface,
+        "title": interface.description,
+        "breadcrumbs": (("Interfaces", reverse("interfaces:list", kwargs={"tenant_slug": request.tenant.slug})),),
+        "header_template": "interfaces/_interface_header.html",
+    }
+
+
+LOG = register(
+    ListPage(
+        key="interface_log",
+        title="Log",
+        perm="interfaces.view",
+        table_class=RunTable,
+        filterset_class=RunFilter,
+        queryset=lambda request, interface_id: Run.objects.filter(
+            tenant=request.tenant, interface=_interface(request, interface_id)
+        ).select_related("triggered_by"),
+        context=lambda request, interface_id: _log_context(request, _interface(request, interface_id)),
+        extra={"path": "interfaces/<uuid:interface_id>", "url_name": "detail"},
     )
 )

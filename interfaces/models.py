@@ -89,6 +89,11 @@ class Run(TenantOwned):
         return f"Run {self.short_id} of {self.interface_id}"
 
     @property
+    def count_items(self):
+        return [("Rows", self.rows), ("Created", self.created), ("Updated", self.updated), ("Unchanged", self.unchanged),
+                ("Skipped", self.skipped), ("Duplicates", self.duplicates), ("Failed", self.errors)]
+
+    @property
     def short_id(self):
         return self.uuid.hex[:8]
 

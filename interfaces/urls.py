@@ -3,12 +3,12 @@ from django.urls import path
 from finance.lists import urlpatterns_for
 
 from . import views
-from .lists import FILES
+from .lists import FILES, INTERFACES, LOG
 
 app_name = "interfaces"
 
 urlpatterns = [
-    path("<slug:tenant_slug>/interfaces/", views.interface_list, name="list"),
-    *urlpatterns_for(FILES),
+    *urlpatterns_for(INTERFACES, LOG, FILES),
+    path("<slug:tenant_slug>/runs/<uuid:run_id>/", views.run_detail, name="run"),
     path("<slug:tenant_slug>/imports/<uuid:importfile_id>/download/", views.file_download, name="file_download"),
 ]

@@ -8,13 +8,7 @@ from finance.audit.services import event_record
 from finance.tenancy.decorators import require_perm
 from finance.tenancy.shortcuts import get_for_tenant
 
-from .models import ImportFile, Interface
-
-
-@require_perm("interfaces.view")
-def interface_list(request):
-    interfaces = Interface.objects.filter(tenant=request.tenant).order_by("description")
-    return render(request, "interfaces/list.html", {"interfaces": interfaces})
+from .models import ImportFile
 
 
 def safe_download_name(name):
@@ -39,3 +33,23 @@ def file_download(request, importfile_id):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+RUN_MESSAGES_PER_PAGE = 50
+
+
+@require_perm("interfaces.view")
+def run_detail(request, run_id):
+    """A run: status, counts and progress (polled by htmx while it is active), messages, files."""
+    from django.core.paginator import Paginator
+
+    from .models import Run, RunMessage
+
+    run = get_for_tenant(Run.objects.select_related("interface", "triggered_by"), request.tenant, uuid=run_id)
+    active = run.status in ("queued", "running")
+    context = {"run": run, "active": active}
+    if request.htmx and request.GET.get("part") == "status":
+        return render(request, "interfaces/run.html#status", context)
+    messages_page = Paginator(RunMessage.objects.filter(run=run).order_by("seq"), RUN_MESSAGES_PER_PAGE).get_page(request.GET.get("page"))
+    files = ImportFile.objects.filter(run=run).order_by("kind", "id")
+    return render(request, "interfaces/run.html", {**context, "page": messages_page, "files": files})

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from finance.audit.services import event_record
+from interfaces.models import Run
 from interfaces.services import import_file_store
 from finance.tenancy import scope
 from finance.tenancy.roles import Role
@@ -88,6 +89,7 @@ def _populate(name, slug):
     note = NoteFactory(contact=contact)
     finance = _populate_finance(tenant)
     with scope.disabled():
+        finance["run"] = Run.objects.create(tenant=tenant, interface=interface, trigger="browser", status="succeeded", rows=2, created=2)
         finance["file"] = import_file_store(
             tenant=tenant, interface=interface, kind="input", name=f"{slug}-contacts.csv", content=b"code\nACME\n", actor=None
         )

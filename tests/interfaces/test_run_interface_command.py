@@ -82,7 +82,7 @@ def test_usage_and_configuration_errors_exit_2_with_one_line(csv_interface, args
     code, text = _call(*args)
     assert code == 2 and message in text and "\n" not in text
     with scope.activate(csv_interface.tenant):
-        assert not Run.objects.exists()
+        assert not Run.objects.filter(interface=csv_interface).exists()
 
 
 def test_another_tenants_interface_is_unknown(world_a, world_b, media, csv_file):

@@ -51,7 +51,7 @@ def test_a_bad_request_gets_a_one_line_message_and_queues_nothing(world_a, csv_i
     with pytest.raises(RunRequestError, match=message):
         _request(world_a, csv_interface, **kwargs)
     with scope.activate(world_a.tenant):
-        assert not Run.objects.exists() and ImportFile.objects.count() == files_before
+        assert not Run.objects.filter(interface=csv_interface).exists() and ImportFile.objects.count() == files_before
 
 
 def test_a_disabled_interface_cannot_be_run(world_a, media):
@@ -64,7 +64,7 @@ def test_a_rejected_file_leaves_no_run_and_no_bytes_behind(world_a, csv_interfac
     with pytest.raises(RunRequestError, match="is empty"):
         _request(world_a, csv_interface, files=[("a.csv", b"x\n"), ("b.csv", b"")])
     with scope.activate(world_a.tenant):
-        assert not Run.objects.exists()
+        assert not Run.objects.filter(interface=csv_interface).exists()
     assert not any(p.is_file() for p in media.rglob("*"))
 
 
