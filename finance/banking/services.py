@@ -1,22 +1,22 @@
 """Bank accounts (statements and their lines are written by the statement interfaces)."""
 
-import re
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from finance.audit.services import event_record
+from finance.contacts import validators
 
 from .models import BankAccount
 
 
-def _normalise_sort_code(value):
-    digits = re.sub(r"[\s-]", "", value or "")
-    if not digits:
+def _checked(field, validator, value):
+    """The normalised value, or the shared validator's message on `field` (same as the imports)."""
+    if not (value or "").strip():
         return ""
-    if not re.fullmatch(r"\d{6}", digits):
-        raise ValidationError({"sort_code": f"Invalid sort code '{value}': use 6 digits, e.g. 20-99-01"})
-    return f"{digits[:2]}-{digits[2:4]}-{digits[4:]}"
+    try:
+        return validator(value)
+    except ValueError as error:
+        raise ValidationError({field: str(error)}) from None
 
 
 @transaction.atomic
@@ -25,11 +25,10 @@ def bank_account_create(*, tenant, actor, code, name, legal_entity, bank_name, c
     """Create a bank account; it needs a sort code and account number, or an IBAN."""
     if BankAccount.objects.filter(tenant=tenant, code__iexact=code).exists():
         raise ValidationError({"code": f"Bank account '{code}' already exists."})
-    sort_code = _normalise_sort_code(sort_code)
-    account_no = (account_no or "").strip()
-    iban = re.sub(r"\s", "", iban or "").upper()
-    if account_no and not re.fullmatch(r"\d{8}", account_no):
-        raise ValidationError({"account_no": f"Invalid account number '{account_no}': use exactly 8 digits"})
+    sort_code = _checked("sort_code", validators.sort_code, sort_code)
+    account_no = _checked("account_no", validators.account_no, account_no)
+    iban = _checked("iban", validators.iban, iban)
+    bic = _checked("bic", validators.bic, bic)
     if bool(sort_code) != bool(account_no):
         raise ValidationError({"sort_code": "Give both the sort code and the account number, or neither."})
     if not (sort_code or iban):
@@ -42,7 +41,7 @@ def bank_account_create(*, tenant, actor, code, name, legal_entity, bank_name, c
             raise ValidationError({field: "Choose a value of this environment."})
     account = BankAccount(
         tenant=tenant, code=code, name=name, legal_entity=legal_entity, bank_name=bank_name, sort_code=sort_code,
-        account_no=account_no, iban=iban, bic=(bic or "").strip().upper(), currency=currency,
+        account_no=account_no, iban=iban, bic=bic, currency=currency,
         nominal_account=nominal_account, statement_interface=statement_interface,
     )
     account.full_clean(exclude=["tenant"])

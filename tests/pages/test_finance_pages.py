@@ -89,3 +89,23 @@ def test_the_archive_gl_lists_documents_and_exports_their_postings(owner_client,
 def test_read_only_members_can_read_every_finance_page(viewer_client, world_a):
     for name in ("ledger:documents", "ledger:nominals", "ledger:archive", "banking:accounts", "audit:events"):
         assert viewer_client.get(reverse(name, kwargs={"tenant_slug": "alpha"})).status_code == 200
+
+
+def test_a_bank_account_with_a_bad_iban_or_sort_code_is_refused_with_the_shared_messages(world_a):
+    from django.core.exceptions import ValidationError
+
+    from finance.banking.models import BankAccount
+    from finance.banking.services import bank_account_create
+
+    f = world_a.finance
+    base = {"tenant": world_a.tenant, "actor": None, "code": "NEW-1", "name": "New", "legal_entity": f["legal_entity"],
+            "bank_name": "Barclays", "currency": f["bank_account"].currency, "nominal_account": f["bank_account"].nominal_account}
+    with scope.activate(world_a.tenant):
+        with pytest.raises(ValidationError, match="Invalid IBAN"):
+            bank_account_create(**base, iban="GB00DEMO20990110000003")
+        with pytest.raises(ValidationError) as info:
+            bank_account_create(**base, sort_code="20-99", account_no="10000001")
+        assert "sort_code" in info.value.message_dict
+        assert not BankAccount.objects.filter(code="NEW-1").exists()
+        account = bank_account_create(**base, sort_code="209901", account_no="10000009")
+    assert account.sort_code == "20-99-01"
