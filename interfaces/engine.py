@@ -39,7 +39,8 @@ class RunContext:
         self.dry_run = run.dry_run
         self.since = run.since
         self.actor = run.triggered_by
-        self.options = kind.clean_options(run.options)
+        self.options = kind.clean_options(run.options, run.interface)
+        self.batch_series = run.interface.batch_series  # the Defaults tab's batch series, or None
         self.counts = dict.fromkeys(COUNT_NAMES, 0)
         self.message = ""
         self._pending = []

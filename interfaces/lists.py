@@ -100,7 +100,9 @@ def _kind_label(key):
 
 class InterfaceFilter(filters.FilterSet):
     q = filters.CharFilter(label="Search", method="search")
+    kind = filters.ChoiceFilter(label="Type", choices=lambda: [(k.key, k.label) for k in kinds.all_kinds()], empty_label="Any type")
     enabled = filters.BooleanFilter(label="Enabled", widget=YES_NO)
+    last_status = filters.ChoiceFilter(label="Last run status", choices=RunStatus.choices, empty_label="Any status")
 
     class Meta:
         model = Interface
@@ -122,6 +124,7 @@ class InterfaceTable(tables.Table):
     description = tables.Column(linkify=lambda record: reverse(
         "interfaces:detail", kwargs={"tenant_slug": scope.current().slug, "interface_id": record.uuid}))
     kind = tables.Column(verbose_name="Type")
+    batch_series = tables.Column(accessor="batch_series__code", verbose_name="Batch series", default="")
     enabled = tables.BooleanColumn()
     last_status = tables.Column(verbose_name="Last run status", default="Never run")
     last_finished = tables.DateTimeColumn(verbose_name="Last run", format="j M Y H:i", default="")
@@ -129,6 +132,7 @@ class InterfaceTable(tables.Table):
     last_created = tables.Column(verbose_name="Created", default="", attrs={"td": {"class": "text-end"}})
     last_updated = tables.Column(verbose_name="Updated", default="", attrs={"td": {"class": "text-end"}})
     last_errors = tables.Column(verbose_name="Failed", default="", attrs={"td": {"class": "text-end"}})
+    owner = tables.Column(accessor="owner__email", verbose_name="Owner", default="")
 
     class Meta:
         attrs = TABLE_ATTRS
@@ -147,7 +151,7 @@ class InterfaceTable(tables.Table):
 
 def _interfaces(request):
     last = Run.objects.filter(interface=OuterRef("pk")).order_by("-created_at", "-id")
-    return Interface.objects.filter(tenant=request.tenant).annotate(
+    return Interface.objects.filter(tenant=request.tenant).select_related("batch_series", "owner").annotate(
         last_status=Subquery(last.values("status")[:1]),
         last_started=Subquery(last.values("started_at")[:1]),
         last_finished=Subquery(last.values("finished_at")[:1]),
@@ -167,6 +171,8 @@ INTERFACES = register(
         queryset=_interfaces,
         breadcrumbs=(("Settings", None), ("Data Upload", None)),
         help_text="The ways data moves in and out of this environment, with the outcome of each one's last run.",
+        actions=lambda request: [("New interface", reverse("interfaces:new", kwargs={"tenant_slug": request.tenant.slug}))]
+        if request.membership.has_perm("interfaces.configure") else [],
         extra={"path": "interfaces", "url_name": "list"},
     )
 )
@@ -202,7 +208,7 @@ class RunTable(tables.Table):
 def _interface(request, interface_id):
     from finance.tenancy.shortcuts import get_for_tenant
 
-    return get_for_tenant(Interface, request.tenant, uuid=interface_id)
+    return get_for_tenant(Interface.objects.select_related("batch_series", "owner"), request.tenant, uuid=interface_id)
 
 
 def _log_context(request, interface):

@@ -13,7 +13,19 @@ class Interface(TenantOwned):
     description = models.CharField(max_length=200)
     kind = models.CharField("type", max_length=50)
     enabled = models.BooleanField(default=True)
+    # The Defaults tab.
+    batch_series = models.ForeignKey(
+        "ledger.NumberSeries", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="The batch series that numbers what this interface creates.",
+    )
+    date_format = models.CharField(max_length=30, default="dd/MM/yyyy", help_text="How dates are written in its files.")
+    datetime_format = models.CharField("date and time format", max_length=40, default="dd/MM/yyyy HH:mm")
+    # The Configuration tab: the kind's own settings (option name -> value).
+    config = models.JSONField(default=dict, blank=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                              help_text="Who looks after this interface.")
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["description"]
@@ -23,6 +35,24 @@ class Interface(TenantOwned):
 
     def __str__(self):
         return self.description
+
+    @property
+    def kind_obj(self):
+        from . import kinds
+
+        return kinds.get(self.kind)
+
+    @property
+    def kind_label(self):
+        kind = self.kind_obj
+        return kind.label if kind else self.kind  # a type this installation does not have shows its key
+
+    @property
+    def action_choices(self):
+        from .kinds.base import ACTION_LABELS
+
+        kind = self.kind_obj
+        return [(a, ACTION_LABELS.get(a, a)) for a in kind.actions] if kind else []
 
 
 class RunStatus(models.TextChoices):

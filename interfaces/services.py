@@ -39,21 +39,157 @@ class ImportFileRejected(RunRequestError):
     """A file the Imports folder will not take (empty, too large, binary)."""
 
 
-@transaction.atomic
-def interface_create(*, tenant, actor, description, kind, enabled=True):
+INTERFACE_FIELDS = ("description", "enabled", "batch_series", "date_format", "datetime_format", "config", "owner")
+
+
+def _interface_state(interface):
+    """What the Event log records of an interface: every field a person can change."""
+    return {
+        "description": interface.description, "enabled": interface.enabled,
+        "batch_series": interface.batch_series.code if interface.batch_series_id else "",
+        "date_format": interface.date_format, "datetime_format": interface.datetime_format,
+        "config": interface.config, "owner": interface.owner.email if interface.owner_id else "",
+    }
+
+
+def _check_description(tenant, description, exclude_pk=None):
     description = (description or "").strip()
     if not description:
         raise ValidationError({"description": "Give the interface a description."})
-    if Interface.objects.filter(tenant=tenant, description__iexact=description).exists():
+    taken = Interface.objects.filter(tenant=tenant, description__iexact=description)
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    if taken.exists():
         raise ValidationError({"description": f"An interface called '{description}' already exists in this environment."})
-    interface = Interface(tenant=tenant, description=description, kind=kind, enabled=enabled)
-    interface.full_clean(exclude=["tenant"])
+    return description
+
+
+def _check_config(kind, interface):
+    """The kind's options accept every configured value (and the Defaults tab's formats)."""
+    if kind is None:
+        return
+    given = {name: value for name, value in (interface.config or {}).items()}
+    specs = kind.option_specs()
+    unknown = sorted(set(given) - set(specs))
+    if unknown:
+        raise ValidationError({"config": f"{kind.label} has no setting called {', '.join(unknown)}."})
+    for name in kinds.base.DEFAULTS_OPTIONS:
+        if name in specs:
+            given[name] = getattr(interface, name)
+    try:
+        kind.clean_options(given)
+    except kinds.OptionError as error:
+        raise ValidationError({"config": str(error)}) from None
+
+
+def _check_formats(interface):
+    from finance.dataformats.dates import FormatError, tokenize
+
+    errors = {}
+    try:
+        tokenize(interface.date_format)
+    except FormatError:
+        errors["date_format"] = (f"'{interface.date_format}' is not a date format: use tokens such as dd, MM, MMM, yy "
+                                 "and yyyy (capital MM is the month; mm is minutes).")
+    try:
+        parts = tokenize(interface.datetime_format)
+        if "HH" not in parts:
+            raise FormatError
+    except FormatError:
+        errors["datetime_format"] = (f"'{interface.datetime_format}' is not a date and time format: it needs a date and "
+                                     "HH:mm, for example dd/MM/yyyy HH:mm.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_batch_series(tenant, batch_series):
+    from finance.ledger.models import NumberSeries
+
+    if batch_series is not None and (batch_series.tenant_id != tenant.pk or batch_series.kind != NumberSeries.Kind.BATCH):
+        raise ValidationError({"batch_series": "Choose one of this environment's batch series."})
+
+
+@transaction.atomic
+def interface_create(*, tenant, actor, description, kind, enabled=True, batch_series=None, date_format=None,
+                     datetime_format=None, config=None, owner=None):
+    """Create an interface of a registered kind; its date formats default to the kind's own (a
+    bank format's dd/MM/yy) or else the environment's."""
+    description = _check_description(tenant, description)
+    kind_obj = kinds.get(kind)
+    if kind_obj is None and actor is not None:
+        raise ValidationError({"kind": f"'{kind}' is not an interface type of this installation."})
+    kind_defaults = kind_obj.defaults() if kind_obj else {}
+    interface = Interface(
+        tenant=tenant, description=description, kind=kind, enabled=enabled, batch_series=batch_series,
+        date_format=date_format or kind_defaults.get("date_format") or tenant.date_format,
+        datetime_format=datetime_format or kind_defaults.get("datetime_format") or tenant.datetime_format,
+        config=dict(config or {}), owner=owner if owner is not None else actor,
+    )
+    _check_batch_series(tenant, batch_series)
+    _check_formats(interface)
+    _check_config(kind_obj, interface)
+    interface.full_clean(exclude=["tenant", "batch_series", "owner"])
     interface.save()
     event_record(
         tenant=tenant, user=actor, action="interface.created", obj=interface, interface=interface,
-        message=f"Interface '{description}' ({kind}) created.", after={"description": description, "kind": kind, "enabled": enabled},
+        message=f"Interface '{description}' ({kind}) created.", after={"kind": kind, **_interface_state(interface)},
     )
     return interface
+
+
+@transaction.atomic
+def interface_update(*, interface, actor, **changes):
+    """Change the fields of INTERFACE_FIELDS given in `changes`; records before and after."""
+    unknown = set(changes) - set(INTERFACE_FIELDS)
+    if unknown:
+        raise TypeError(f"interface_update cannot change {sorted(unknown)}")
+    interface = Interface.objects.select_for_update().select_related("batch_series", "owner").get(pk=interface.pk)
+    before = _interface_state(interface)
+    if "description" in changes:
+        changes["description"] = _check_description(interface.tenant, changes["description"], exclude_pk=interface.pk)
+    for name, value in changes.items():
+        setattr(interface, name, value)
+    _check_batch_series(interface.tenant, interface.batch_series)
+    _check_formats(interface)
+    _check_config(kinds.get(interface.kind), interface)
+    interface.full_clean(exclude=["tenant", "batch_series", "owner"])
+    after = _interface_state(interface)
+    if after == before:
+        return interface
+    interface.save()
+    changed = [name for name in after if after[name] != before[name]]
+    event_record(
+        tenant=interface.tenant, user=actor, action="interface.updated", obj=interface, interface=interface,
+        message=f"Interface '{interface.description}' changed: {', '.join(n.replace('_', ' ') for n in changed)}.",
+        before={n: before[n] for n in changed}, after={n: after[n] for n in changed},
+    )
+    return interface
+
+
+def interface_set_enabled(*, interface, actor, enabled):
+    return interface_update(interface=interface, actor=actor, enabled=bool(enabled))
+
+
+def _copy_description(tenant, description):
+    base = f"{description} (copy)"
+    candidate, n = base, 2
+    while Interface.objects.filter(tenant=tenant, description__iexact=candidate).exists():
+        candidate, n = f"{description} (copy {n})", n + 1
+    return candidate[:200]
+
+
+@transaction.atomic
+def interface_clone(*, interface, actor, description=None):
+    """A new interface with the same type, defaults and configuration, disabled until checked."""
+    copy = interface_create(
+        tenant=interface.tenant, actor=actor, description=description or _copy_description(interface.tenant, interface.description),
+        kind=interface.kind, enabled=False, batch_series=interface.batch_series, date_format=interface.date_format,
+        datetime_format=interface.datetime_format, config=interface.config, owner=actor,
+    )
+    event_record(tenant=interface.tenant, user=actor, action="interface.cloned", obj=copy, interface=copy,
+                 message=f"Interface '{copy.description}' cloned from '{interface.description}'.",
+                 after={"source": str(interface.uuid)})
+    return copy
 
 
 # --- The Imports folder ---------------------------------------------------------------------------
@@ -76,7 +212,10 @@ def _chunks(content):
         yield block
 
 
-def _megabytes(n):
+def megabytes(n):
+    """A size limit as people say it: 100 MB, 512 KB."""
+    if n < 1024 * 1024:
+        return f"{n / 1024:g} KB"
     return f"{n / (1024 * 1024):g} MB"
 
 
@@ -95,7 +234,7 @@ def import_file_store(*, tenant, interface, run=None, kind, name, content, actor
         for block in _chunks(content):
             size += len(block)
             if size > limit:
-                raise ImportFileRejected(f"'{original}' is larger than the {_megabytes(limit)} limit.")
+                raise ImportFileRejected(f"'{original}' is larger than the {megabytes(limit)} limit.")
             if len(head) < SNIFF_BYTES:
                 head += block[: SNIFF_BYTES - len(head)]
             digest.update(block)
@@ -174,7 +313,7 @@ def _run_request(*, interface, action, actor, trigger, files, options, dry_run, 
     if action not in kind.actions:
         raise RunRequestError(f"{kind.label} cannot '{action}'; it offers: {', '.join(kind.actions)}.")
     try:
-        kind.clean_options(options)
+        kind.clean_options(options, interface)
     except kinds.OptionError as error:
         raise RunRequestError(str(error)) from None
     files = list(files or ())

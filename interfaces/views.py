@@ -1,14 +1,28 @@
+"""Interface pages (New, Edit, clone, enable/disable, Run), the run page and its actions, and file
+downloads. Views parse, call a service and render; the list pages live in `lists.py`."""
+
 import re
 
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
-from django.shortcuts import render
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from finance.audit.services import event_record
+from finance.dataformats.csvio import iter_csv
+from finance.dataformats.columns import Column
+from finance.tenancy import scope
 from finance.tenancy.decorators import require_perm
 from finance.tenancy.shortcuts import get_for_tenant
 
-from .models import ImportFile
+from . import kinds, services
+from .forms import InterfaceEditForm, InterfaceNewForm, RunForm
+from .models import ACTIVE_STATUSES, ImportFile, ImportFileKind, Interface, Run, RunMessage, RunStatus, Severity
 
 
 def safe_download_name(name):
@@ -41,15 +55,210 @@ RUN_MESSAGES_PER_PAGE = 50
 @require_perm("interfaces.view")
 def run_detail(request, run_id):
     """A run: status, counts and progress (polled by htmx while it is active), messages, files."""
-    from django.core.paginator import Paginator
-
-    from .models import Run, RunMessage
-
     run = get_for_tenant(Run.objects.select_related("interface", "triggered_by"), request.tenant, uuid=run_id)
-    active = run.status in ("queued", "running")
-    context = {"run": run, "active": active}
+    active = run.status in ACTIVE_STATUSES
+    perms = request.membership.permissions
+    context = {"run": run, "active": active, "can_run": "interfaces.run" in perms}
     if request.htmx and request.GET.get("part") == "status":
+        if not active:
+            # Only an active run's page polls: it has just ended, so load the whole page again to
+            # show its messages and produced files.
+            response = HttpResponse(status=204)
+            response["HX-Refresh"] = "true"
+            return response
         return render(request, "interfaces/run.html#status", context)
     messages_page = Paginator(RunMessage.objects.filter(run=run).order_by("seq"), RUN_MESSAGES_PER_PAGE).get_page(request.GET.get("page"))
     files = ImportFile.objects.filter(run=run).order_by("kind", "id")
-    return render(request, "interfaces/run.html", {**context, "page": messages_page, "files": files})
+    has_errors = RunMessage.objects.filter(run=run, severity=Severity.ERROR).exists()
+    return render(request, "interfaces/run.html", {**context, "page": messages_page, "files": files, "has_errors": has_errors})
+
+
+
+def _interface(request, interface_id):
+    return get_for_tenant(Interface.objects.select_related("batch_series", "owner"), request.tenant, uuid=interface_id)
+
+
+def _interface_url(interface, name="detail"):
+    return reverse(f"interfaces:{name}", kwargs={"tenant_slug": interface.tenant.slug, "interface_id": interface.uuid})
+
+
+@require_perm("interfaces.configure")
+def interface_new(request):
+    """New: type, unique description and batch series; then the Edit page for the rest."""
+    form = InterfaceNewForm(request.POST or None, tenant=request.tenant)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                interface = services.interface_create(
+                    tenant=request.tenant, actor=request.user, description=form.cleaned_data["description"],
+                    kind=form.cleaned_data["kind"], batch_series=form.cleaned_data["batch_series"],
+                )
+            except ValidationError as error:
+                for name, errors in error.message_dict.items():
+                    for message in errors:
+                        form.add_error(name if name in form.fields else None, message)
+            else:
+                messages.success(request, f"Interface '{interface.description}' created. Check its settings, then save.")
+                return redirect(_interface_url(interface, "edit"))
+        status = 400
+    return render(request, "interfaces/new.html", {"form": form}, status=status)
+
+
+@require_perm("interfaces.configure")
+def interface_edit(request, interface_id):
+    """Edit: the Configuration tab (the kind's settings) and the Defaults tab."""
+    interface = _interface(request, interface_id)
+    form = InterfaceEditForm(request.POST or None, interface=interface)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.interface_update(interface=interface, actor=request.user, **form.changes())
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, f"Interface '{form.cleaned_data['description']}' saved.")
+                return redirect(_interface_url(interface))
+        status = 400
+    kind = kinds.get(interface.kind)
+    return render(request, "interfaces/edit.html", {
+        "interface": interface, "form": form, "kind": kind, "tab": "defaults" if form.defaults_have_errors else "configuration",
+    }, status=status)
+
+
+@require_POST
+@require_perm("interfaces.configure")
+def interface_clone(request, interface_id):
+    interface = _interface(request, interface_id)
+    try:
+        copy = services.interface_clone(interface=interface, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(_interface_url(interface))
+    messages.success(request, f"'{copy.description}' is a copy of '{interface.description}', disabled until you have checked it.")
+    return redirect(_interface_url(copy, "edit"))
+
+
+@require_POST
+@require_perm("interfaces.configure")
+def interface_toggle(request, interface_id):
+    interface = _interface(request, interface_id)
+    enable = request.POST.get("enabled") == "1"
+    services.interface_set_enabled(interface=interface, actor=request.user, enabled=enable)
+    messages.success(request, f"{interface.description} {'enabled' if enable else 'disabled'}.")
+    return redirect(_interface_url(interface))
+
+
+def _too_large(request):
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return length > settings.IMPORT_MAX_BYTES + 64 * 1024  # room for the form's other fields
+
+
+@require_perm("interfaces.run")
+def interface_run(request, interface_id):
+    """The Run dialog as a page: action, files, validate-only and the options of this run."""
+    interface = _interface(request, interface_id)
+    kind = kinds.get(interface.kind)
+    if kind is None:
+        messages.error(request, f"{interface.description} has the type '{interface.kind}', which this installation does not know.")
+        return redirect(_interface_url(interface))
+    initial = {"action": request.GET.get("action")} if request.GET.get("action") in kind.actions else {}
+    if request.method == "POST" and _too_large(request):
+        # Refused before the body is read: the limit holds for the whole upload.
+        form = RunForm(interface=interface, kind=kind, initial=initial)
+        error = (f"The upload is larger than the {services.megabytes(settings.IMPORT_MAX_BYTES)} limit; "
+                 "split the file or ask an administrator to raise the limit.")
+        return render(request, "interfaces/run_form.html", {"interface": interface, "kind": kind, "form": form,
+                                                            "upload_error": error}, status=413)
+    form = RunForm(request.POST or None, request.FILES or None, interface=interface, kind=kind, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                run = services.run_request(
+                    interface=interface, action=form.cleaned_data["action"], actor=request.user,
+                    trigger="browser", files=form.cleaned_data.get("files") or (), options=form.options(),
+                    dry_run=form.cleaned_data["dry_run"],
+                )
+            except services.RunRequestError as error:
+                form.add_error(None, str(error))
+                status = 409 if "already running" in str(error) else 400
+            else:
+                return redirect("interfaces:run", tenant_slug=request.tenant.slug, run_id=run.uuid)
+        else:
+            status = 400
+    active = Run.objects.filter(interface=interface, status__in=ACTIVE_STATUSES).first()
+    return render(request, "interfaces/run_form.html", {
+        "interface": interface, "kind": kind, "form": form, "active_run": active,
+    }, status=status)
+
+
+@require_POST
+@require_perm("interfaces.run")
+def run_cancel(request, run_id):
+    run = get_for_tenant(Run.objects.select_related("interface"), request.tenant, uuid=run_id)
+    try:
+        run = services.run_cancel(run=run, actor=request.user)
+    except services.RunRequestError as error:
+        messages.warning(request, str(error))
+    else:
+        messages.success(request, "The run was cancelled." if run.status == RunStatus.CANCELLED
+                         else "Cancel requested: the run stops at its next checkpoint.")
+    return redirect("interfaces:run", tenant_slug=request.tenant.slug, run_id=run.uuid)
+
+
+@require_POST
+@require_perm("interfaces.run")
+def run_again(request, run_id):
+    """A new run with the same action, options and input files (for a failed or stale run)."""
+    run = get_for_tenant(Run.objects.select_related("interface"), request.tenant, uuid=run_id)
+    inputs = list(ImportFile.objects.filter(run=run, kind=ImportFileKind.INPUT).order_by("id"))
+    handles = []
+    try:
+        files = []
+        for record in inputs:
+            handle = default_storage.open(record.stored_name, "rb")
+            handles.append(handle)
+            files.append((record.original_name, handle))
+        new = services.run_request(interface=run.interface, action=run.action, actor=request.user, trigger="browser",
+                                   files=files, options=run.options, dry_run=run.dry_run, since=run.since)
+    except FileNotFoundError:
+        messages.error(request, "The input files of this run are no longer in the Imports folder; start a new run with the file.")
+        return redirect("interfaces:run", tenant_slug=request.tenant.slug, run_id=run.uuid)
+    except services.RunRequestError as error:
+        messages.error(request, str(error))
+        return redirect("interfaces:run", tenant_slug=request.tenant.slug, run_id=run.uuid)
+    finally:
+        for handle in handles:
+            handle.close()
+    return redirect("interfaces:run", tenant_slug=request.tenant.slug, run_id=new.uuid)
+
+
+MESSAGE_COLUMNS = tuple(Column(name, "text") for name in ("row", "column", "value", "message", "severity"))
+
+
+@require_perm("interfaces.view")
+def run_messages_csv(request, run_id):
+    """The run's errors and warnings as CSV (row, column, value, message, severity), streamed."""
+    run = get_for_tenant(Run.objects.select_related("interface"), request.tenant, uuid=run_id)
+    tenant = request.tenant
+    queryset = RunMessage.objects.filter(run=run).order_by("seq")
+
+    def rows():
+        for m in queryset.iterator(chunk_size=2000):
+            yield {"row": "" if m.row is None else str(m.row), "column": m.column, "value": m.value,
+                   "message": m.message, "severity": m.severity}
+
+    def stream():
+        with scope.activate(tenant):
+            yield from iter_csv(MESSAGE_COLUMNS, rows())
+
+    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    name = safe_download_name(f"{run.interface.description}-{run.short_id}-messages.csv")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -10,7 +10,7 @@ knows the kinds that tests define. Production deployments leave it unset.
 import importlib
 import os
 
-from .base import ACTIONS, Cancelled, Kind, OptionError, RunError  # noqa: F401
+from .base import ACTIONS, Cancelled, DateFormat, DateTimeFormat, Kind, Option, OptionError, RunError  # noqa: F401
 
 _registry = {}
 

@@ -1,16 +1,24 @@
 """The protocol every interface kind follows.
 
 A kind is a class with a `key` (stored in `Interface.kind`), a `label`, the `actions` it offers,
-whether it takes files, the `options` a run may set (`--option KEY=VALUE` on the command line)
-and `execute(ctx)`, which does the work through the `RunContext` the engine hands it
-(`interfaces.engine`). A kind raises `RunError` for a failure it understands; `retryable=True`
-says that trying again later may succeed (a timeout, a busy remote system).
+whether it takes files, its `options` and `execute(ctx)`, which does the work through the
+`RunContext` the engine hands it (`interfaces.engine`). A kind raises `RunError` for a failure it
+understands; `retryable=True` says that trying again later may succeed (a timeout, a busy remote
+system).
+
+Options are the kind's settings. Each has a type and a default (`Option`); an interface's
+*Configuration* tab stores its own values (`Interface.config`), and one run may override them
+(`--option KEY=VALUE`, the Run page's advanced section). The configuration form is generated from
+the options unless the kind names its own `config_form`. Options called `date_format` and
+`datetime_format` take their value from the interface's *Defaults* tab instead.
 """
 
 import datetime
 from decimal import Decimal, InvalidOperation
 
 ACTIONS = ("run", "synchronise", "match", "test-connection", "retry-failed")
+ACTION_LABELS = {"run": "Run", "synchronise": "Synchronise", "match": "Match", "test-connection": "Test connection",
+                 "retry-failed": "Retry failed items"}
 
 _TRUE = {"1", "true", "yes", "y", "on"}
 _FALSE = {"0", "false", "no", "n", "off"}
@@ -31,6 +39,37 @@ class Cancelled(Exception):
 
 class OptionError(ValueError):
     """An unknown option or a value its type refuses: a usage error, reported in one line."""
+
+
+class DateFormat(str):
+    """Option type: a .NET-style date format (dd/MM/yyyy); must contain a month token."""
+
+
+class DateTimeFormat(str):
+    """Option type: a .NET-style date and time format (dd/MM/yyyy HH:mm)."""
+
+
+DEFAULTS_OPTIONS = ("date_format", "datetime_format")  # set on the Defaults tab, not in config
+
+
+class Option:
+    """One setting of a kind: its type, default, label, help text and, optionally, its choices."""
+
+    def __init__(self, type, default, label="", help="", choices=None):  # noqa: A002 - mirrors argparse
+        self.type = type
+        self.default = default
+        self.label = label
+        self.help = help
+        self.choices = tuple(choices) if choices else None
+
+    def parse(self, value):
+        parsed = _parse(self.type, value)
+        if self.choices is not None and parsed not in [c[0] if isinstance(c, tuple) else c for c in self.choices]:
+            raise ValueError(value)
+        return parsed
+
+    def __repr__(self):
+        return f"Option({self.type.__name__}, {self.default!r})"
 
 
 def _parse(kind_type, value):
@@ -59,6 +98,15 @@ def _parse(kind_type, value):
         if isinstance(value, datetime.date):
             return value
         return datetime.date.fromisoformat(str(value).strip())
+    if kind_type in (DateFormat, DateTimeFormat):
+        from finance.dataformats.dates import FormatError, tokenize
+
+        text = str(value).strip()
+        try:
+            tokenize(text)
+        except FormatError:
+            raise ValueError(value) from None
+        return text
     if kind_type is str:
         return str(value)
     raise TypeError(f"Unsupported option type {kind_type!r}")
@@ -72,28 +120,49 @@ class Kind:
     actions = ("run",)
     accepts_files = False
     files_required = False
-    # option name -> (type, default); type is one of bool, int, str, Decimal, datetime.date.
+    # option name -> Option (or a (type, default) pair); types: bool, int, str, Decimal,
+    # datetime.date, DateFormat, DateTimeFormat.
     options = {}
+    # A Django form class for the Configuration tab; None generates one from `options`.
     config_form = None
 
-    def clean_options(self, given):
-        """The options of a run: `given` (name -> value or string) checked and with defaults.
+    def option_specs(self):
+        """The options as Option objects, in declaration order."""
+        return {name: spec if isinstance(spec, Option) else Option(*spec) for name, spec in self.options.items()}
+
+    def defaults(self, interface=None):
+        """Every option's value before a run overrides it: the kind's defaults, then the
+        interface's Defaults tab (date formats) and Configuration (`interface.config`)."""
+        specs = self.option_specs()
+        values = {name: spec.default for name, spec in specs.items()}
+        if interface is not None:
+            for name in DEFAULTS_OPTIONS:
+                if name in specs and getattr(interface, name, ""):
+                    values[name] = getattr(interface, name)
+            for name, value in (interface.config or {}).items():
+                if name in specs and name not in DEFAULTS_OPTIONS:
+                    try:
+                        values[name] = specs[name].parse(value)
+                    except (TypeError, ValueError):
+                        pass  # a value the kind no longer accepts: its default holds
+        return values
+
+    def clean_options(self, given, interface=None):
+        """The options of a run: `given` (name -> value or string) checked, over `defaults()`.
 
         Raises OptionError naming the first unknown option or invalid value.
         """
         given = dict(given or {})
-        cleaned = {}
+        specs = self.option_specs()
         for name in given:
-            if name not in self.options:
+            if name not in specs:
                 raise OptionError(f"Unknown option '{name}' for {self.label}")
-        for name, (kind_type, default) in self.options.items():
-            if name not in given:
-                cleaned[name] = default
-                continue
+        cleaned = self.defaults(interface)
+        for name, value in given.items():
             try:
-                cleaned[name] = _parse(kind_type, given[name])
+                cleaned[name] = specs[name].parse(value)
             except (TypeError, ValueError):
-                raise OptionError(f"Invalid value '{given[name]}' for option {name}") from None
+                raise OptionError(f"Invalid value '{value}' for option {name}") from None
         return cleaned
 
     def execute(self, ctx):

@@ -24,3 +24,15 @@
     if (first) { event.preventDefault(); first.focus(); }
   });
 })();
+
+// A form marked data-disable-on-submit disables its submit buttons once sent, so a double click
+// sends it once (the server refuses a second run anyway).
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (!form.hasAttribute || !form.hasAttribute("data-disable-on-submit")) return;
+  if (form.dataset.submitted) { event.preventDefault(); return; }
+  form.dataset.submitted = "1";
+  window.setTimeout(function () {
+    form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+  }, 0);
+});

@@ -3,8 +3,9 @@ worker started by a test finds them through INTERFACES_EXTRA_KINDS (see interfac
 
 import csv
 import io
+import time
 
-from interfaces.kinds import Kind, RunError
+from interfaces.kinds import DateFormat, Kind, Option, RunError
 from interfaces.models import Run
 
 
@@ -15,7 +16,7 @@ class CsvCount(Kind):
     label = "Test CSV"
     accepts_files = True
     files_required = True
-    options = {"partial": (bool, False), "limit": (int, 0)}
+    options = {"partial": (bool, False), "limit": (int, 0), "pause_ms": (int, 0)}
 
     def execute(self, ctx):
         names = []
@@ -31,6 +32,8 @@ class CsvCount(Kind):
                         ctx.count("created")
                         names.append(cells[0])
                     ctx.progress(number - 1, 0)
+                    if ctx.options["pause_ms"]:
+                        time.sleep(ctx.options["pause_ms"] / 1000)  # lets a browser watch the progress
         if ctx.options["partial"]:
             ctx.warning("Partial commits were asked for.")
         ctx.produce_file("names.txt", ("\n".join(names) + "\n").encode())
@@ -79,4 +82,24 @@ class CancelsItself(Kind):
         ctx.count("created")  # never reached
 
 
-KINDS = [CsvCount, Boom, Refused, Flaky, CancelsItself]
+class Configurable(Kind):
+    """Settings of every type, to test the Configuration tab and per-run overrides; reports what it saw."""
+
+    key = "test_config"
+    label = "Test configurable"
+    actions = ("run", "synchronise")
+    accepts_files = True
+    options = {
+        "delimiter": Option(str, ",", label="Column separator", choices=[(",", "Comma"), (";", "Semicolon")]),
+        "date_format": Option(DateFormat, "dd/MM/yy"),
+        "header_lines": Option(int, 1, help="Lines before the first row."),
+        "partial": Option(bool, False, label="Commit valid rows"),
+        "account": Option(str, ""),
+    }
+
+    def execute(self, ctx):
+        ctx.info(" ".join(f"{k}={ctx.options[k]}" for k in sorted(ctx.options)))
+        ctx.count("unchanged")
+
+
+KINDS = [CsvCount, Boom, Refused, Flaky, CancelsItself, Configurable]
