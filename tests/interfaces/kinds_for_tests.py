@@ -22,18 +22,17 @@ class CsvCount(Kind):
         names = []
         for import_file in ctx.files:
             with ctx.open(import_file) as handle:
-                reader = csv.reader(io.TextIOWrapper(handle, encoding="utf-8-sig", newline=""))
-                next(reader, None)
-                for number, cells in enumerate(reader, start=2):
-                    ctx.count("rows")
-                    if any("bad" in cell for cell in cells):
-                        ctx.error("This row is bad.", row=number, column="name", value=cells[0])
-                    else:
-                        ctx.count("created")
-                        names.append(cells[0])
-                    ctx.progress(number - 1, 0)
-                    if ctx.options["pause_ms"]:
-                        time.sleep(ctx.options["pause_ms"] / 1000)  # lets a browser watch the progress
+                rows = list(csv.reader(io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")))[1:]
+            for number, cells in enumerate(rows, start=2):
+                ctx.count("rows")
+                if any("bad" in cell for cell in cells):
+                    ctx.error("This row is bad.", row=number, column="name", value=cells[0])
+                else:
+                    ctx.count("created")
+                    names.append(cells[0])
+                ctx.progress(number - 1, len(rows))
+                if ctx.options["pause_ms"]:
+                    time.sleep(ctx.options["pause_ms"] / 1000)  # lets a browser watch the progress
         if ctx.options["partial"]:
             ctx.warning("Partial commits were asked for.")
         ctx.produce_file("names.txt", ("\n".join(names) + "\n").encode())
