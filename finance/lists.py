@@ -1,6 +1,6 @@
 """List pages: one view for every list, with filter, sort, pagination, a column chooser saved per
-user, and Export CSV of the current filtered view (in the import template's columns where the
-data set has one).
+user, Sets (named saved views, `accounts.SavedView`), and Export CSV of the current filtered view
+(in the import template's columns where the data set has one).
 
 A list is declared once (`ListPage`) and registered; its URL is `list_url(page)`. Each page's
 queryset must select_related what its columns show, so a page costs the same few queries
@@ -14,14 +14,14 @@ from typing import Callable
 import django_tables2 as tables
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, StreamingHttpResponse
-from django.shortcuts import redirect, render
-from django.urls import path
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.http import QueryDict, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import Resolver404, path, resolve
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
-from finance.accounts.models import ColumnPreference
+from finance.accounts.models import ColumnPreference, SavedView
 from finance.dataformats.columns import Column
 from finance.dataformats.csvio import iter_csv
 from finance.tenancy import scope
@@ -90,11 +90,81 @@ def register(page):
     return page
 
 
-def _visible(request, page):
+def visible_columns(request, page):
     pref = ColumnPreference.objects.filter(tenant=request.tenant, user=request.user, list_key=page.key).first()
     names = [n for n, _ in page.all_columns()]
     chosen = pref.columns if pref else list(page.default_columns or names)
     return [n for n in names if n in chosen]
+
+
+# What a set never keeps of the list's querystring: where the user was, and what they downloaded.
+QUERY_NOT_KEPT = ("page", "format")
+
+
+def query_normalise(query):
+    """A list's querystring as a set stores it: no page or format, no empty values or default rows
+    per page (the filter form always sends it), keys sorted, so two querystrings for the same view
+    compare equal."""
+    params = QueryDict(query.lstrip("?")) if isinstance(query, str) else query
+    default_per_page = str(PER_PAGE_CHOICES[0])
+    pairs = sorted(
+        (key, value)
+        for key, values in params.lists()
+        if key not in QUERY_NOT_KEPT
+        for value in values
+        if value.strip() and not (key == "per_page" and value == default_per_page)
+    )
+    return urlencode(pairs)
+
+
+def is_list_path(tenant, page, target):
+    """Whether `target` is a path of `page` in `tenant` on this site: the only place a set may send
+    anyone (a parent's id included, for nested lists)."""
+    if not isinstance(target, str) or len(target) > 500 or not target.startswith(f"/{tenant.slug}/"):
+        return False
+    if any(c in target for c in "?#\\") or not target.isprintable() or " " in target:
+        return False
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts=None):
+        return False
+    try:
+        match = resolve(target)
+    except Resolver404:
+        return False
+    return getattr(match.func, "list_page", None) is page and match.kwargs.get("tenant_slug") == tenant.slug
+
+
+# The permission that lets a member share a set with everyone, and delete anyone's shared set.
+SHARE_PERM = "users.manage"
+
+
+def set_deletable(saved, user, membership):
+    """Its owner may delete a set; a member whose role grants SHARE_PERM may delete a shared one."""
+    return saved.user_id == user.pk or (saved.shared and membership is not None and membership.has_perm(SHARE_PERM))
+
+
+def _sets(request, page):
+    """The user's sets and the shared sets of this list (one query), the active one marked."""
+    current = query_normalise(request.GET)
+    sets = list(
+        SavedView.objects.filter(tenant=request.tenant, list_key=page.key)
+        .filter(Q(user=request.user) | Q(shared=True))
+        .select_related("user")
+        .order_by(Lower("name"), "pk")
+    )
+    for saved in sets:
+        saved.is_mine = saved.user_id == request.user.pk
+        saved.is_active = saved.path == request.path and saved.query == current
+        saved.can_delete = set_deletable(saved, request.user, request.membership)
+    mine = [s for s in sets if s.is_mine]
+    others = [s for s in sets if not s.is_mine]
+    return {
+        "my_sets": mine,
+        "shared_sets": others,
+        "set_groups": (("My sets", mine), ("Shared with everyone", others)),
+        "active_set": next((s for s in sets if s.is_active), None),
+        "can_share_sets": request.membership.has_perm(SHARE_PERM),
+        "set_query": current,
+    }
 
 
 def _per_page(request):
@@ -141,7 +211,7 @@ def list_view(page):
         _style(filterset.form)
         valid = filterset.is_valid() if filterset.is_bound else True
         queryset = filterset.qs if valid else base.none()
-        visible = _visible(request, page)
+        visible = visible_columns(request, page)
         if request.GET.get("format") == "csv":
             if not valid:
                 messages.error(request, "Fix the filter before exporting.")
@@ -160,12 +230,14 @@ def list_view(page):
             "per_page": _per_page(request),
             "export_query": _query_without(request, "page", "format") + "&format=csv",
             "actions": page.actions(request) if page.actions else [],
+            **_sets(request, page),
             **(page.context(request, **kwargs) if page.context else {}),
         }
         template = "lists/list.html#results" if request.htmx and not request.htmx.boosted else "lists/list.html"
         return render(request, template, context, status=200 if valid else 400)
 
     view.__name__ = f"{page.key}_list"
+    view.list_page = page  # how is_list_path() recognises this list's URLs
     return view
 
 
@@ -181,30 +253,6 @@ def _query_without(request, *names):
     for name in names:
         params.pop(name, None)
     return params.urlencode()
-
-
-@require_POST
-def columns_save(request, list_key):
-    """Save the columns the user ticked for a list (the column chooser's form)."""
-    page = REGISTRY.get(list_key)
-    if page is None or request.membership is None:
-        raise Http404("Not found")
-    if not request.membership.has_perm(page.perm):
-        raise PermissionDenied(f"Your role does not allow this ({page.perm}).")
-    names = {n for n, _ in page.all_columns()}
-    chosen = [n for n in request.POST.getlist("columns") if n in names]
-    if request.POST.get("reset") or not chosen:
-        ColumnPreference.objects.filter(tenant=request.tenant, user=request.user, list_key=page.key).delete()
-        if not request.POST.get("reset"):
-            messages.warning(request, "At least one column must stay visible; the default columns are back.")
-    else:
-        ColumnPreference.objects.update_or_create(
-            tenant=request.tenant, user=request.user, list_key=page.key, defaults={"columns": chosen}
-        )
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        target = "/"
-    return redirect(target)
 
 
 def urlpatterns_for(*pages):

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from finance import lists
+from finance import lists_views
 from finance.tenancy import views as tenancy_views
 
 handler404 = "finance.views.not_found"
@@ -17,10 +17,7 @@ urlpatterns = [
     path("", include("finance.audit.urls")),
     path("", include("finance.ledger.urls")),
     path("", include("finance.banking.urls")),
-    path(
-        "<slug:tenant_slug>/lists/<slug:list_key>/columns/",
-        include(([path("", lists.columns_save, name="columns")], "lists")),
-    ),
+    path("", include((lists_views.urlpatterns, "lists"))),
     # Keep last: the environment's home matches any slug.
     path("<slug:tenant_slug>/quick-launch/", tenancy_views.quick_launch, name="quick_launch"),
     path("<slug:tenant_slug>/", tenancy_views.dashboard, name="dashboard"),

@@ -8,6 +8,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from finance.accounts.models import SavedView
 from finance.audit.services import event_record
 from interfaces.models import Run
 from interfaces.services import import_file_store
@@ -92,6 +93,11 @@ def _populate(name, slug):
         finance["run"] = Run.objects.create(tenant=tenant, interface=interface, trigger="browser", status="succeeded", rows=2, created=2)
         finance["file"] = import_file_store(
             tenant=tenant, interface=interface, kind="input", name=f"{slug}-contacts.csv", content=b"code\nACME\n", actor=None
+        )
+        # The owner's own set of the Event log, so the sweep can address the Sets URLs.
+        finance["saved_view"] = SavedView.objects.create(
+            tenant=tenant, user=owner.user, list_key="events", name="Errors", path=f"/{slug}/events/",
+            query="severity=error", columns=["at", "action", "message"],
         )
     return TenantWorld(tenant, owner, accountant, viewer, api_key, interface, contact, note, finance)
 

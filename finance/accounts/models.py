@@ -120,3 +120,30 @@ class ColumnPreference(TenantOwned):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "user", "list_key"], name="columnpreference_unique")
         ]
+
+
+class SavedView(TenantOwned):
+    """A named view of one list page (a "set"): its path, filters, sort and columns.
+
+    Private to its user unless `shared`, when every member of the environment who may see the
+    list can apply it.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    list_key = models.CharField(max_length=50)
+    name = models.CharField(max_length=60)
+    path = models.CharField(max_length=500, help_text="The list's path on this site, with its parent's id for nested lists.")
+    query = models.CharField(max_length=2000, blank=True, help_text="Filters, sort and rows per page, never the page number.")
+    columns = models.JSONField(default=list, blank=True)
+    shared = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "set"
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "user", "list_key", "name"], name="savedview_unique_name")
+        ]
+
+    def __str__(self):
+        return self.name

@@ -108,7 +108,7 @@ def test_an_outsider_gets_404_everywhere(name, kwargs, world_a, world_b):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("name", "kwargs"), [s for s in SWEPT if len(s[1]) > 1 or "tenant_slug" not in s[1]])
+@pytest.mark.parametrize(("name", "kwargs"), [s for s in SWEPT if any(k != "tenant_slug" and k not in PLAIN_VALUES for k in s[1])])
 def test_another_tenants_id_looks_exactly_like_a_missing_one(name, kwargs, world_a, world_b):
     foreign = _objects_for(kwargs, world_a.tenant)
     url_foreign = _url(name, kwargs, world_b.tenant, foreign)
