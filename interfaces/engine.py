@@ -43,8 +43,11 @@ class RunContext:
         self.batch_series = run.interface.batch_series  # the Defaults tab's batch series, or None
         self.counts = dict.fromkeys(COUNT_NAMES, 0)
         self.message = ""
+        self.status = None  # a kind may decide the final status itself (the file rules of §1.6)
+        self.in_write_transaction = False  # set by a kind while it holds one long write transaction
         self._pending = []
         self._seq = 0
+        self._side = None
 
     # Inputs -------------------------------------------------------------------------------------
     @property
@@ -64,10 +67,31 @@ class RunContext:
             raise Cancelled()
 
     def progress(self, done, total):
-        """Record progress; also a heartbeat, so it raises Cancelled when cancel was requested."""
+        """Record progress; also a heartbeat, so it raises Cancelled when cancel was requested.
+
+        Inside a kind's long write transaction the progress is written through a second database
+        connection (PostgreSQL), so the run page sees it and the run is not taken for stale; on
+        SQLite, whose single writer is busy with the import, it waits for the commit."""
+        if self.in_write_transaction:
+            if self._side is None:
+                self._side = services.SideChannel()
+            if self._side.progress(run=self.run, done=done, total=total):
+                raise Cancelled()
+            return
         self._flush()
         if services.run_progress(run=self.run, done=done, total=total):
             raise Cancelled()
+
+    def close(self):
+        if self._side is not None:
+            self._side.close()
+            self._side = None
+
+    def finish_as(self, status, message=""):
+        """End the run with this status (instead of the engine's choice) and message."""
+        self.status = status
+        if message:
+            self.message = message
 
     # Outcomes -----------------------------------------------------------------------------------
     def count(self, name, n=1):
@@ -75,15 +99,15 @@ class RunContext:
             raise ValueError(f"Unknown count '{name}'; use one of {', '.join(COUNT_NAMES)}")
         self.counts[name] += n
 
-    def error(self, message, *, row=None, column="", value=""):
+    def error(self, message, *, row=None, column=None, value=None):
         """A per-cell (or per-record) error; counts one error."""
         self.counts["errors"] += 1
         self._add(Severity.ERROR, message, row, column, value)
 
-    def warning(self, message, *, row=None, column="", value=""):
+    def warning(self, message, *, row=None, column=None, value=None):
         self._add(Severity.WARNING, message, row, column, value)
 
-    def info(self, message, *, row=None, column="", value=""):
+    def info(self, message, *, row=None, column=None, value=None):
         self._add(Severity.INFO, message, row, column, value)
 
     def produce_file(self, name, content):
@@ -130,7 +154,10 @@ def execute(run, *, retry_allowed=False):
         services.run_finish(run=run, status=RunStatus.FAILED, message=str(error))
         return run
     try:
-        kind.execute(ctx)
+        try:
+            kind.execute(ctx)
+        finally:
+            ctx.close()
         ctx._flush()
     except Cancelled:
         ctx._flush()
@@ -157,7 +184,7 @@ def execute(run, *, retry_allowed=False):
                     "the details are in the server log.",
         )
         return run
-    status = RunStatus.COMPLETED_WITH_ERRORS if ctx.counts["errors"] else RunStatus.SUCCEEDED
+    status = ctx.status or (RunStatus.COMPLETED_WITH_ERRORS if ctx.counts["errors"] else RunStatus.SUCCEEDED)
     message = ctx.message or (("Dry run: " if run.dry_run else "") + _summary(ctx.counts) + ".")
     services.run_finish(run=run, status=status, counts=ctx.counts, message=message)
     return run

@@ -149,8 +149,8 @@ class RunMessage(TenantOwned):
     seq = models.PositiveIntegerField()
     severity = models.CharField(max_length=10, choices=Severity.choices)
     row = models.PositiveIntegerField(null=True, blank=True)
-    column = models.CharField(max_length=200, blank=True)
-    value = models.CharField(max_length=500, blank=True)
+    column = models.CharField(max_length=200, null=True, blank=True)  # null: no single column is at fault
+    value = models.CharField(max_length=500, null=True, blank=True)  # null: a missing column or a file-level error
     message = models.TextField()
 
     class Meta:

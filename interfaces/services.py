@@ -321,6 +321,8 @@ def _run_request(*, interface, action, actor, trigger, files, options, dry_run, 
         raise RunRequestError(f"{kind.label} does not take files.")
     if kind.files_required and action == "run" and not files:
         raise RunRequestError(f"{kind.label} needs a file to import.")
+    if kind.max_files and len(files) > kind.max_files:
+        raise RunRequestError(f"{kind.label} imports one file per run; you gave {len(files)}.")
     run = Run(
         tenant=interface.tenant, interface=interface, action=action, status=RunStatus.QUEUED,
         options={k: v if isinstance(v, (bool, int)) else str(v) for k, v in (options or {}).items()},
@@ -382,7 +384,41 @@ def run_progress(*, run, done, total):
     return bool(Run.objects.filter(pk=run.pk).values_list("cancel_requested", flat=True).first())
 
 
-def run_message_add(*, run, severity, message, row=None, column="", value="", seq=None):
+class SideChannel:
+    """A second PostgreSQL connection, in autocommit, for a run's progress while the worker's own
+    connection is inside a long write transaction. On other databases it does nothing."""
+
+    def __init__(self):
+        from django.db import connection
+
+        self.conn = None
+        if connection.vendor == "postgresql":
+            import psycopg
+
+            try:
+                self.conn = psycopg.connect(**connection.get_connection_params(), autocommit=True)
+            except psycopg.Error:
+                logger.warning("No side connection for run progress", exc_info=True)
+
+    def progress(self, *, run, done, total):
+        """Record progress and a heartbeat; True if someone asked to cancel the run."""
+        if self.conn is None:
+            return False
+        table = Run._meta.db_table
+        row = self.conn.execute(
+            f'UPDATE "{table}" SET progress_done = %s, progress_total = %s, heartbeat_at = %s '  # noqa: S608 - our table name
+            "WHERE id = %s AND status = 'running' RETURNING cancel_requested",
+            (max(0, int(done)), max(0, int(total)), timezone.now(), run.pk),
+        ).fetchone()
+        return bool(row and row[0])
+
+    def close(self):
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+def run_message_add(*, run, severity, message, row=None, column=None, value=None, seq=None):
     """Append one message to the run (the engine batches these with `run_messages_add`)."""
     return run_messages_add(run=run, messages=[dict(severity=severity, message=message, row=row, column=column,
                                                      value=value, seq=seq)])[0]
@@ -400,7 +436,8 @@ def run_messages_add(*, run, messages):
             seq, next_seq = next_seq, next_seq + 1
         rows.append(RunMessage(
             tenant=run.tenant, run=run, seq=seq, severity=m["severity"], row=m.get("row"),
-            column=str(m.get("column") or "")[:200], value=str(m.get("value") if m.get("value") is not None else "")[:500],
+            column=str(m["column"])[:200] if m.get("column") else None,
+            value=str(m["value"])[:500] if m.get("value") is not None else None,
             message=str(m["message"]),
         ))
     return RunMessage.objects.bulk_create(rows)

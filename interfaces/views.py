@@ -250,7 +250,7 @@ def run_messages_csv(request, run_id):
 
     def rows():
         for m in queryset.iterator(chunk_size=2000):
-            yield {"row": "" if m.row is None else str(m.row), "column": m.column, "value": m.value,
+            yield {"row": "" if m.row is None else str(m.row), "column": m.column or "", "value": m.value or "",
                    "message": m.message, "severity": m.severity}
 
     def stream():

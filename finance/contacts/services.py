@@ -70,6 +70,91 @@ def contact_state(contact):
     return state
 
 
+def contact_states(contacts, refs):
+    """{contact pk: state} for many contacts with four queries in all: their references come from
+    `refs` (a values.References), their address, person and bank record from one query each."""
+    states = {}
+    ids = [c.pk for c in contacts]
+    children = {}
+    for model, _fields, _ in CHILDREN:
+        queryset = model.objects.filter(contact_id__in=ids)
+        if model is not ContactBankAccount:
+            queryset = queryset.filter(is_primary=True).order_by("id")
+        found = {}
+        for row in queryset:
+            found.setdefault(row.contact_id, row)
+        children[model] = found
+    for contact in contacts:
+        state = {}
+        for name in ACCOUNT_FIELDS:
+            attr = values.ACCOUNT_ATTRS.get(name, name)
+            if name in values.REFERENCES:
+                pk = getattr(contact, f"{attr}_id")
+                state[name] = refs.by_id[name].get(pk) if pk is not None else None
+            else:
+                state[name] = getattr(contact, attr)
+        for model, fields, _ in CHILDREN:
+            row = children[model].get(contact.pk)
+            for name, attr in fields.items():
+                if row is not None:
+                    state[name] = getattr(row, attr)
+                elif name == "address_country_code":
+                    state[name] = None
+                elif name == "address_accept_delivery_flag":
+                    state[name] = True
+                else:
+                    state[name] = ""
+        states[contact.pk] = state
+    return states
+
+
+def contacts_bulk_create(*, tenant, targets, batch_size=1000):
+    """Create contacts from resolved targets (codes already given) with bulk inserts: the account,
+    then its address, person and bank record where the target has them. Writes no Event: the
+    caller records one for the whole batch."""
+    accounts = []
+    for target in targets:
+        contact = ContactAccount(tenant=tenant)
+        for name in ACCOUNT_FIELDS:
+            setattr(contact, values.ACCOUNT_ATTRS.get(name, name), target[name])
+        accounts.append(contact)
+    ContactAccount.objects.bulk_create(accounts, batch_size=batch_size)
+    for model, fields, is_empty in CHILDREN:
+        rows = []
+        for contact, target in zip(accounts, targets):
+            if is_empty(target):
+                continue
+            row = model(tenant=tenant, contact=contact)
+            for name, attr in fields.items():
+                setattr(row, attr, target[name])
+            rows.append(row)
+        model.objects.bulk_create(rows, batch_size=batch_size)
+    return accounts
+
+
+def contact_write(*, contact, target):
+    """Write a resolved target over an existing contact (the import's update); no Event."""
+    _write(contact, target)
+
+
+def contact_codes_allocate(*, tenant, count):
+    """`count` free codes from the CONTACT series, taken together (locked until commit)."""
+    if count <= 0:
+        return []
+    series = NumberSeries.objects.select_for_update().filter(tenant=tenant, code__iexact=CONTACT_SERIES).first()
+    if series is None:
+        raise ValidationError({"code": f"Enter a code: the number series '{CONTACT_SERIES}' does not exist"})
+    codes, number = [], series.next_number
+    while len(codes) < count:
+        candidates = [series.format(n) for n in range(number, number + (count - len(codes)))]
+        taken = {c.upper() for c in ContactAccount.objects.filter(tenant=tenant, code__in=candidates).values_list("code", flat=True)}
+        codes.extend(c for c in candidates if c.upper() not in taken)
+        number += len(candidates)
+    series.next_number = number
+    series.save(update_fields=["next_number"])
+    return codes
+
+
 def contact_snapshot(contact):
     """The contact's values as plain data (codes, text, flags): for comparing and exporting."""
     return values.plain(contact_state(contact))

@@ -120,6 +120,9 @@ class Kind:
     actions = ("run",)
     accepts_files = False
     files_required = False
+    max_files = 0  # 0: any number
+    # The file format whose template and data dictionary describe this kind's files, if any.
+    file_format = ""
     # option name -> Option (or a (type, default) pair); types: bool, int, str, Decimal,
     # datetime.date, DateFormat, DateTimeFormat.
     options = {}

@@ -35,7 +35,7 @@ def test_a_bad_row_completes_with_errors_and_keeps_the_cell(world_a, csv_interfa
         assert (run.rows, run.created, run.errors) == (2, 1, 1)
         messages = [(m.severity, m.row, m.column, m.value, m.message) for m in run.messages.all()]
         assert messages == [("error", 3, "name", "bad one", "This row is bad."),
-                            ("warning", None, "", "", "Partial commits were asked for.")]
+                            ("warning", None, None, None, "Partial commits were asked for.")]
 
 
 def test_an_unexpected_exception_fails_the_run_without_showing_its_detail(world_a, caplog):

@@ -39,7 +39,7 @@ def test_a_clean_run_prints_one_json_object_and_exits_0(csv_interface, csv_file)
     assert report["counts"] == {"rows": 2, "created": 2, "updated": 0, "unchanged": 0, "skipped": 0,
                                 "duplicates": 0, "errors": 0}
     assert report["errors"] == [] and report["warnings"] == []
-    assert [f["name"] for f in report["files"]] == ["names.txt"]
+    assert report["files"] == [f"Imports/{report['run']}/names.txt"]
     with scope.activate(csv_interface.tenant):
         run = Run.objects.get(uuid=report["run"])
         assert run.trigger == "command" and run.status == RunStatus.SUCCEEDED

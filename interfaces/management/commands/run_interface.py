@@ -98,7 +98,8 @@ class Command(BaseCommand):
             "counts": run.counts,
             "errors": [m.as_dict() for m in messages if m.severity == Severity.ERROR],
             "warnings": [m.as_dict() for m in messages if m.severity == Severity.WARNING],
-            "files": [f.as_dict() for f in run.files.order_by("id") if f.kind == ImportFileKind.PRODUCED],
+            # Produced files as paths in the environment's file area (import-formats §1.8).
+            "files": [f"Imports/{run.uuid}/{f.original_name}" for f in run.files.order_by("id") if f.kind == ImportFileKind.PRODUCED],
         }
 
     def _print_human(self, report):
@@ -111,5 +112,5 @@ class Command(BaseCommand):
                 where = ", ".join(p for p in (f"row {m['row']}" if m["row"] is not None else "", m["column"]) if p)
                 self.stdout.write(f"{label}{' (' + where + ')' if where else ''}: {m['message']}"
                                   + (f" [{m['value']}]" if m["value"] else ""))
-        for f in report["files"]:
-            self.stdout.write(f"Produced {f['name']} ({f['size']} bytes, {f['uuid']})")
+        for path in report["files"]:
+            self.stdout.write(f"Produced {path}")

@@ -1,0 +1,601 @@
+"""The shared file pipeline of the template imports (import-formats §1): accepting the file,
+decoding it, the CSV dialect and headers, row numbers, outcomes and counts, the produced file, the
+failed-rows file, all-or-nothing or partial commits, and dry runs.
+
+A kind built on it (`TabularKind`) says which columns it reads and implements three steps:
+
+- `begin(job)`: load what every row needs (reference tables: one query each);
+- `check_chunk(job, records)`: validate a chunk of rows and decide each row's outcome, with the
+  bulk lookups the chunk needs (one query per table per chunk, never one per row);
+- `write_chunk(job, results)`: write the chunk's created and updated rows (bulk writes).
+
+`run_tabular` makes two passes over the file. The first validates every row and writes nothing: it
+gives the counts, the cell-level errors and the produced file of a dry run (*Validate*). If the
+run may write (not a dry run, and no error unless `partial`), the second pass reads the file
+again and, in **one transaction**, checks each chunk again (so data changed in between is caught)
+and writes it. Memory stays bounded: rows are read, checked and written a chunk at a time; only
+the keys a kind must remember across the file (to report duplicates) are kept.
+"""
+
+import codecs
+import csv
+import io
+import tempfile
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from finance.dataformats import cells
+from finance.dataformats.csvio import BOM, neutralise
+
+from ..models import ImportFile, ImportFileKind, RunStatus
+from .base import DateFormat, DateTimeFormat, Kind, Option
+
+SNIFF_BYTES = 64 * 1024
+READ_BYTES = 1024 * 1024
+CHUNK_ROWS = 2000
+DATE_SAMPLE = 200
+
+CREATED, UPDATED, UNCHANGED, DUPLICATE, SKIPPED, ERROR = "created", "updated", "unchanged", "duplicate", "skipped", "error"
+OUTCOME_COUNTS = {CREATED: "created", UPDATED: "updated", UNCHANGED: "unchanged", DUPLICATE: "duplicates",
+                  SKIPPED: "skipped", ERROR: "errors"}
+DELIMITERS = {",": ",", ";": ";", "|": "|", "tab": "\t"}
+
+
+def file_options(*, date_format=None, datetime_format=None, **extra):
+    """The options every file interface has (§1.10), plus the date formats it reads."""
+    options = {
+        "encoding": Option(str, "auto", label="Encoding", choices=[("auto", "Detect (UTF-8, else Windows-1252)"),
+                                                                   ("utf-8", "UTF-8"), ("windows-1252", "Windows-1252")]),
+        "delimiter": Option(str, ",", label="Column separator",
+                            choices=[(",", "Comma"), (";", "Semicolon"), ("|", "Vertical bar"), ("tab", "Tab")]),
+        "partial": Option(bool, False, label="Commit valid rows",
+                          help="Import the rows without errors and list the others; otherwise one error stops the whole file."),
+    }
+    if date_format:
+        options["date_format"] = Option(DateFormat, date_format, label="Date format")
+    if datetime_format:
+        options["datetime_format"] = Option(DateTimeFormat, datetime_format, label="Date and time format")
+    options.update(extra)
+    return options
+
+
+class FileRejected(Exception):
+    """A file-level error (§1.1, §1.2): the run fails with these errors and every count 0."""
+
+    def __init__(self, *errors):
+        super().__init__(errors[0][2] if errors else "")
+        self.errors = list(errors)  # (row, column, message)
+
+
+def file_error(message, row=None, column=None):
+    return FileRejected((row, column, message))
+
+
+# --- Accepting and decoding the file (§1.1) ----------------------------------------------------
+
+def detect_encoding(handle, option, limit_bytes=None):
+    """The codec to read the file with, after checking it is a non-empty text file in that
+    encoding. Reads the whole file once, in blocks."""
+    head = handle.read(SNIFF_BYTES)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise file_error("The file is not a readable text file: UTF-16 is not supported, save it as CSV UTF-8")
+    if b"\x00" in head:
+        raise file_error("The file is not a readable text file")
+    handle.seek(0)
+    if option in ("auto", "utf-8"):
+        ok, has_text, failure = _scan(handle, "utf-8-sig")
+        if ok:
+            if not has_text:
+                raise file_error("The file is empty")
+            return "utf-8-sig"
+        if option == "utf-8":
+            byte, offset = failure
+            raise file_error(f"The file is not valid UTF-8 (byte 0x{byte:02X} at offset {offset})")
+        handle.seek(0)
+    ok, has_text, _ = _scan(handle, "cp1252")
+    if not ok:
+        raise file_error("The file is not a readable text file")
+    if not has_text:
+        raise file_error("The file is empty")
+    return "cp1252"
+
+
+def _scan(handle, encoding):
+    """(decodes?, holds anything but whitespace?, (byte, offset) of the first failure)."""
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    consumed, has_text = 0, False
+    while True:
+        block = handle.read(READ_BYTES)
+        pending = len(decoder.getstate()[0])
+        try:
+            text = decoder.decode(block, final=not block)
+        except UnicodeDecodeError as error:
+            data = error.object
+            return False, has_text, (data[error.start], consumed - pending + error.start)
+        consumed += len(block)
+        if not has_text and text.strip("\ufeff \t\r\n\x0b\x0c\xa0"):
+            has_text = True
+        if not block:
+            return True, has_text, None
+
+
+# --- Headers and records (§1.2, §1.3) ----------------------------------------------------------
+
+def normalise_header(name):
+    return " ".join(name.split()).lower()
+
+
+@dataclass
+class Record:
+    row: int
+    values: dict  # column name -> trimmed cell text (only the columns present in the file)
+    raw: list  # the cells as read, untrimmed, in file order
+    errors: list = field(default_factory=list)  # (column, value, message) found while reading
+
+
+class Table:
+    """The records of a CSV file with a header row; columns matched by name (§1.2)."""
+
+    def __init__(self, text_stream, *, delimiter, columns, mandatory):
+        self.reader = csv.reader(text_stream, delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
+        self.columns = {c.name: c for c in columns}
+        self.warnings = []
+        self.header_row = 0
+        self.positions = []  # index in the record -> column name (None: ignored)
+        self.present = set()
+        self._read_header(mandatory)
+
+    def _next(self):
+        try:
+            cells_ = next(self.reader)
+        except StopIteration:
+            return None
+        except csv.Error as error:
+            raise file_error(f"The file is not a readable text file: {error}") from None
+        return cells_
+
+    def _read_header(self, mandatory):
+        row = 0
+        while True:
+            header = self._next()
+            if header is None:
+                raise file_error("The file is empty")
+            row += 1
+            if any(c.strip() for c in header):
+                break
+        self.header_row = row
+        known = {normalise_header(name): name for name in self.columns}
+        seen = {}
+        errors = []
+        for cell in header:
+            key = normalise_header(cell)
+            name = known.get(key)
+            if key in seen and key:
+                errors.append((row, cell.strip(), f"Duplicate column '{cell.strip()}'"))
+            seen[key] = True
+            if name is None:
+                self.positions.append(None)
+                if key and not key.startswith("_"):
+                    self.warnings.append(f"Column '{cell.strip()}' is not recognised and was ignored")
+            else:
+                self.positions.append(name)
+                self.present.add(name)
+        if errors:
+            raise FileRejected(*errors[:1])
+        missing = [name for name in mandatory if name not in self.present]
+        if missing:
+            raise FileRejected(*[(row, name, f"Missing mandatory column '{name}'") for name in missing])  # value null
+
+    def records(self):
+        """Data records, blank ones skipped, each with its record number."""
+        row = self.header_row
+        width = len(self.positions)
+        while True:
+            raw = self._next()
+            if raw is None:
+                return
+            row += 1
+            if not any(c.strip() for c in raw):
+                continue
+            errors = []
+            if len(raw) > width and any(c.strip() for c in raw[width:]):
+                errors.append((None, None, f"Row has {len(raw)} cells but the header has {width}"))
+            values = {}
+            for index, name in enumerate(self.positions):
+                if name is not None:
+                    values[name] = raw[index].strip() if index < len(raw) else ""
+            yield Record(row=row, values=values, raw=raw, errors=errors)
+
+
+# --- What a kind gets ----------------------------------------------------------------------------
+
+@dataclass
+class RowResult:
+    """One data row's outcome: the errors, the values for the produced file, what to write."""
+
+    record: Record
+    outcome: str = UNCHANGED
+    errors: list = field(default_factory=list)  # (column, value, message)
+    output: dict = field(default_factory=dict)  # column -> normalised text for the produced file
+    payload: object = None
+    note: str = ""
+    group: object = None  # rows that share a group (a document's lines) share the outcome
+
+    def error(self, column, value, message):
+        self.errors.append((column, value, message))
+        self.outcome = ERROR
+
+
+class Job:
+    """One run of a tabular kind: its options, the columns present, and helpers for reading cells
+    that keep track of what the run must warn about."""
+
+    def __init__(self, ctx, kind):
+        self.ctx = ctx
+        self.kind = kind
+        self.tenant = ctx.tenant
+        self.options = ctx.options
+        self.dry_run = ctx.dry_run
+        self.partial = bool(ctx.options.get("partial"))
+        self.present = set()
+        self.writing = False  # True in the second pass
+        self.state = {}  # what a kind keeps for the whole run (reference tables, keys seen)
+        self._date_columns = {}  # column -> [failed values sample] while every value failed
+        self._date_ok = set()
+
+    def date(self, column, value, fmt=None, *, with_time=False):
+        """A date cell read with the run's date format; remembers failures for the §1.4 hint."""
+        fmt = fmt or self.options["date_format"]
+        try:
+            result = cells.date(value, fmt, with_time=with_time)
+        except cells.CellError:
+            if column not in self._date_ok:
+                sample = self._date_columns.setdefault(column, [])
+                if len(sample) < DATE_SAMPLE:
+                    sample.append(value)
+            raise
+        self._date_ok.add(column)
+        self._date_columns.pop(column, None)
+        return result
+
+    def date_hints(self):
+        hints = []
+        for column, sample in self._date_columns.items():
+            if column in self._date_ok:
+                continue
+            fmt = self.options.get("date_format")
+            better = cells.suggest_date_format(sample, fmt)
+            if better:
+                hints.append(f"Dates in {column} look like {better}; set the option date_format={better}")
+        return hints
+
+
+class TabularKind(Kind):
+    """A file interface with a header row and the template's columns."""
+
+    accepts_files = True
+    files_required = True
+    max_files = 1
+    columns = ()
+    mandatory = ()
+    produced_name = ""
+    extra_produced_columns = ()  # e.g. _doc_no
+    chunk_rows = CHUNK_ROWS
+
+    def begin(self, job):
+        """Load what every row needs (reference tables); called at the start of each pass, so
+        it also resets what the kind remembers across the file (`job.state`)."""
+
+    def check_chunk(self, job, records):
+        raise NotImplementedError
+
+    def write_chunk(self, job, results):
+        raise NotImplementedError
+
+    def finish(self, job, counts):
+        """After a successful write pass, inside its transaction (an Event log summary)."""
+
+    def execute(self, ctx):
+        run_tabular(ctx, self)
+
+
+# --- The produced file (§1.8) ---------------------------------------------------------------------
+
+class ProducedFile:
+    """A CSV written to a temporary file as rows are checked: the export columns + _row, _outcome,
+    _message (and a kind's extra columns)."""
+
+    def __init__(self, columns, extra=()):
+        self.columns = list(columns)
+        self.names = [c.name for c in columns] + ["_row", "_outcome", "_message", *extra]
+        self.extra = list(extra)
+        self.spool = tempfile.TemporaryFile(mode="w+b")
+        self.text = io.TextIOWrapper(self.spool, encoding="utf-8", newline="")
+        self.writer = csv.writer(self.text, lineterminator="\r\n")
+        self.text.write(BOM)
+        self.writer.writerow(self.names)
+
+    def add(self, result, outcome=None):
+        values = result.output if result.outcome != ERROR else {k: v for k, v in result.record.values.items()}
+        row = [neutralise(c, values.get(c.name, "") or "") for c in self.columns]
+        message = " | ".join(m for _, _, m in result.errors) or result.note
+        row += [str(result.record.row), outcome or result.outcome, message]
+        row += [values.get(name, "") or result.output.get(name, "") for name in self.extra]
+        self.writer.writerow(row)
+
+    def finished(self, *, skip_valid=False):
+        """The file, rewound; with `skip_valid`, rows not in error say `skipped` (the run failed)."""
+        self.text.flush()
+        if not skip_valid:
+            self.spool.seek(0)
+            return self.spool
+        self.spool.seek(0)
+        source = io.TextIOWrapper(self.spool, encoding="utf-8-sig", newline="")
+        out = tempfile.TemporaryFile(mode="w+b")
+        target = io.TextIOWrapper(out, encoding="utf-8", newline="")
+        target.write(BOM)
+        writer = csv.writer(target, lineterminator="\r\n")
+        outcome_at = self.names.index("_outcome")
+        for n, row in enumerate(csv.reader(source)):
+            if n and row[outcome_at] not in (ERROR,):
+                row[outcome_at] = SKIPPED
+            writer.writerow(row)
+        target.flush()
+        source.detach()
+        target.detach()
+        out.seek(0)
+        self._rewritten = out
+        return out
+
+    def close(self):
+        try:
+            self.text.detach()
+        except ValueError:
+            pass
+        self.spool.close()
+        if getattr(self, "_rewritten", None) is not None:
+            self._rewritten.close()
+
+
+class FailedRows:
+    """The rows in error as read, with the columns of the file's template and an `_error` column:
+    fix them and import the file again (the `_` column is ignored on import)."""
+
+    def __init__(self, columns):
+        self.columns = list(columns)
+        self.rows = 0
+        self.spool = tempfile.TemporaryFile(mode="w+b")
+        self.text = io.TextIOWrapper(self.spool, encoding="utf-8", newline="")
+        self.writer = csv.writer(self.text, lineterminator="\r\n")
+        self.text.write(BOM)
+        self.writer.writerow([c.name for c in self.columns] + ["_row", "_error"])
+
+    def add(self, result):
+        self.rows += 1
+        values = result.record.values
+        self.writer.writerow([neutralise(c, values.get(c.name, "")) for c in self.columns]
+                             + [str(result.record.row), " | ".join(m for _, _, m in result.errors)])
+
+    def finished(self):
+        self.text.flush()
+        self.spool.seek(0)
+        return self.spool
+
+    def close(self):
+        try:
+            self.text.detach()
+        except ValueError:
+            pass
+        self.spool.close()
+
+
+FAILED_ROWS_SUFFIX = " - failed rows.csv"
+
+
+def failed_rows_name(produced_name):
+    return produced_name.removesuffix(".csv") + FAILED_ROWS_SUFFIX
+
+
+# --- The driver ----------------------------------------------------------------------------------
+
+class _Abort(Exception):
+    """The write pass found errors the check pass did not (the data changed): roll back."""
+
+
+def _open_table(ctx, import_file, kind, encoding):
+    handle = ctx.open(import_file)
+    stream = io.TextIOWrapper(handle, encoding=encoding, newline="")
+    delimiter = DELIMITERS.get(ctx.options.get("delimiter", ","), ",")
+    try:
+        return handle, stream, Table(stream, delimiter=delimiter, columns=kind.columns, mandatory=kind.mandatory)
+    except BaseException:
+        stream.close()
+        raise
+
+
+def _chunks(iterable, size):
+    chunk = []
+    for item in iterable:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _report_file_errors(ctx, rejected):
+    for row, column, message in rejected.errors:
+        ctx.error(message, row=row, column=column, value=None)
+    for name in ctx.counts:
+        ctx.counts[name] = 0
+    ctx.finish_as(RunStatus.FAILED, rejected.errors[0][2] if len(rejected.errors) == 1
+                  else f"{len(rejected.errors)} problems with the file; nothing was imported.")
+
+
+def _already_imported(ctx, import_file):
+    earlier = (ImportFile.objects.filter(interface=ctx.interface, kind=ImportFileKind.INPUT, sha256=import_file.sha256,
+                                         run__dry_run=False, run__status__in=(RunStatus.SUCCEEDED, RunStatus.COMPLETED_WITH_ERRORS))
+               .exclude(run=ctx.run).select_related("run").order_by("-id").first())
+    if earlier is not None:
+        ctx.warning(f"This file has already been imported by this interface (run {earlier.run.short_id})")
+
+
+def _record_rows(ctx, results, produced, failed, tallies, order):
+    """Tally the outcomes and report the errors, in row order then template column order (§1.7).
+    The counts are set at the end of the run (`errors` counts rows, not messages)."""
+    for result in results:
+        outcome = result.outcome
+        tallies[outcome] = tallies.get(outcome, 0) + 1
+        for column, value, message in sorted(result.errors, key=lambda e: order.get(e[0], len(order))):
+            ctx.error(message, row=result.record.row, column=column, value=value)
+        if outcome == ERROR:
+            failed.add(result)
+        produced.add(result)
+
+
+def _counts_from(tallies, rows, *, failed_as_whole=False):
+    counts = {"rows": rows}
+    for outcome, name in OUTCOME_COUNTS.items():
+        counts[name] = tallies.get(outcome, 0)
+    if failed_as_whole:
+        moved = counts["created"] + counts["updated"] + counts["unchanged"]
+        counts["created"] = counts["updated"] = counts["unchanged"] = 0
+        counts["skipped"] += moved
+    return counts
+
+
+def _group_outcomes(results):
+    """Rows that belong to one group (a document) share its outcome: an error anywhere is an
+    error everywhere (§5.6)."""
+    bad = {r.group for r in results if r.group is not None and r.outcome == ERROR}
+    for r in results:
+        if r.group in bad and r.outcome != ERROR:
+            r.outcome = ERROR
+
+
+def run_tabular(ctx, kind):
+    """Check (and, when allowed, write) the run's one input file; see the module's docstring."""
+    files = ctx.files
+    import_file = files[0]
+    order = {c.name: n for n, c in enumerate(kind.columns)}
+    job = Job(ctx, kind)
+    try:
+        with ctx.open(import_file) as handle:
+            encoding = detect_encoding(handle, ctx.options.get("encoding", "auto"))
+    except FileRejected as rejected:
+        _report_file_errors(ctx, rejected)
+        return
+    _already_imported(ctx, import_file)
+    kind.begin(job)
+
+    failed = FailedRows(kind.columns)
+    try:
+        _passes(ctx, kind, job, import_file, encoding, order, failed)
+    finally:
+        failed.close()
+
+
+def _passes(ctx, kind, job, import_file, encoding, order, failed):
+    # Pass 1: check every row; write nothing.
+    produced = ProducedFile(kind.columns, kind.extra_produced_columns)
+    tallies, rows = {}, 0
+    try:
+        try:
+            handle, stream, table = _open_table(ctx, import_file, kind, encoding)
+        except FileRejected as rejected:
+            _report_file_errors(ctx, rejected)
+            return
+        with stream:
+            job.present = table.present
+            for warning in table.warnings:
+                ctx.warning(warning)
+            size = max(import_file.size, 1)
+            for chunk in _chunks(table.records(), kind.chunk_rows):
+                results = kind.check_chunk(job, chunk)
+                _group_outcomes(results)
+                rows += len(chunk)
+                _record_rows(ctx, results, produced, failed, tallies, order)
+                ctx.progress(handle.tell(), size * (1 if ctx.dry_run else 2))
+        if rows == 0:
+            ctx.warning("The file contains no data rows")
+        for hint in job.date_hints():
+            ctx.warning(hint)
+        errors = tallies.get(ERROR, 0)
+        valid = rows - errors
+        may_write = not ctx.dry_run and (errors == 0 or (job.partial and valid > 0))
+        if not may_write:
+            failed_whole = errors > 0 and not ctx.dry_run
+            ctx.counts.update(_counts_from(tallies, rows, failed_as_whole=failed_whole))
+            ctx.produce_file(kind.produced_name, produced.finished(skip_valid=failed_whole))
+            _finish_status(ctx, job, rows, errors, wrote=False)
+            if errors:
+                ctx.produce_file(failed_rows_name(kind.produced_name), failed.finished())
+            return
+    finally:
+        produced.close()
+
+    # Pass 2: check again and write, chunk by chunk, in one transaction.
+    produced = ProducedFile(kind.columns, kind.extra_produced_columns)
+    try:
+        job.writing = True
+        first_pass_errors = errors
+        tallies, rows = {}, 0
+        try:
+            with transaction.atomic():
+                ctx.in_write_transaction = True
+                handle, stream, table = _open_table(ctx, import_file, kind, encoding)
+                with stream:
+                    kind.begin(job)
+                    for chunk in _chunks(table.records(), kind.chunk_rows):
+                        results = kind.check_chunk(job, chunk)
+                        _group_outcomes(results)
+                        rows += len(chunk)
+                        new_errors = [r for r in results if r.outcome == ERROR]
+                        if new_errors and not job.partial:
+                            raise _Abort(new_errors)
+                        kind.write_chunk(job, [r for r in results if r.outcome in (CREATED, UPDATED)])
+                        for r in results:
+                            tallies[r.outcome] = tallies.get(r.outcome, 0) + 1
+                            produced.add(r)
+                        ctx.progress(size + handle.tell(), size * 2)
+                counts = _counts_from(tallies, rows)
+                kind.finish(job, counts)
+                ctx.in_write_transaction = False
+        except _Abort as abort:
+            ctx.in_write_transaction = False
+            for r in abort.args[0]:
+                for column, value, message in r.errors:
+                    ctx.error(message, row=r.record.row, column=column, value=value)
+            ctx.counts.update({name: 0 for name in ctx.counts})
+            ctx.finish_as(RunStatus.FAILED, "The data changed while the file was being imported; nothing was "
+                                            "imported. Run it again.")
+            return
+        finally:
+            ctx.in_write_transaction = False
+        ctx.counts.update(counts)
+        ctx.produce_file(kind.produced_name, produced.finished())
+        if first_pass_errors:
+            ctx.produce_file(failed_rows_name(kind.produced_name), failed.finished())
+        _finish_status(ctx, job, rows, tallies.get(ERROR, 0), wrote=True)
+    finally:
+        produced.close()
+
+
+def _finish_status(ctx, job, rows, errors, *, wrote):
+    """§1.6: failed on any row error without partial, or partial with every row in error;
+    completed with errors when partial wrote some rows; otherwise succeeded."""
+    counts = ctx.counts
+    summary = ", ".join(f"{counts[n]} {n}" for n in ("created", "updated", "unchanged", "duplicates", "skipped", "errors")
+                        if counts.get(n))
+    prefix = "Validation only, nothing was written: " if ctx.dry_run else ""
+    if errors and (not job.partial or errors == rows):
+        what = "would fail" if ctx.dry_run else "failed"
+        ctx.finish_as(RunStatus.FAILED, f"{prefix}the file {what}: {errors} row{'s' if errors != 1 else ''} "
+                                        f"with errors{'' if job.partial else ', so no row was imported'}. {summary}.")
+    elif errors:
+        ctx.finish_as(RunStatus.COMPLETED_WITH_ERRORS, f"{prefix}{summary}.")
+    else:
+        ctx.finish_as(RunStatus.SUCCEEDED, f"{prefix}{summary or 'no data rows'}.")
+
