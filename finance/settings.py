@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "finance.products",
     "finance.banking",
     "finance.dataformats",
+    "finance.notices",
     "interfaces",
     "vault",
     "scheduler",
@@ -112,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "finance.tenancy.context_processors.tenancy",
+                "finance.notices.context_processors.notices",
             ],
             "builtins": ["template_partials.templatetags.partials"],
             # Parsed templates are cached (in development too: they change only with the code,
@@ -255,6 +257,8 @@ EMAIL_BACKEND = env.str(
 if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Interfaces <noreply@localhost>")
+# The address users reach the site at, for links in e-mails sent outside a request.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # --- Security -----------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

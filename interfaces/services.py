@@ -12,12 +12,17 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from finance.audit.models import Severity as EventSeverity
 from finance.audit.services import event_record
+from finance.notices.services import notice_create
+from finance.tenancy.models import Membership
 
 from . import kinds
 from .models import (
@@ -300,6 +305,7 @@ def run_finish(*, run, status, counts=None, message=""):
             run_ref=run.uuid, severity=severity, after={"status": status, **values},
             message=f"{run.interface.description}: {run.get_status_display().lower()}. {message}".strip(),
         )
+        run_notify_finished(run=run)
     return done
 
 
@@ -319,6 +325,7 @@ def run_cancel(*, run, actor):
     run.refresh_from_db()
     event_record(tenant=run.tenant, user=actor, action="run.cancelled", obj=run, interface=run.interface,
                  run_ref=run.uuid, message=f"{run.interface.description}: {text}.")
+    run_notify_finished(run=run)  # a queued run ends here; a running one when the engine finishes it
     return run
 
 
@@ -337,6 +344,7 @@ def runs_reconcile_stale(*, older_than):
             ):
                 event_record(tenant=run.tenant, action="run.reconciled", obj=run, interface=run.interface,
                              run_ref=run.uuid, severity=EventSeverity.ERROR, message=f"{run.interface.description}: {message}")
+                run_notify_finished(run=run)
                 failed.append(run)
     return failed
 
@@ -350,3 +358,51 @@ def runs_resend_lost(*, older_than):
     for run in lost:
         run_enqueue(run=run)
     return lost
+
+
+# --- Telling the user who started a run that it ended ---------------------------------------------
+
+NOTICE_LEVELS = {RunStatus.SUCCEEDED: "success", RunStatus.COMPLETED_WITH_ERRORS: "warning",
+                 RunStatus.FAILED: "danger", RunStatus.CANCELLED: "info"}
+
+
+def run_notify_finished(*, run):
+    """Give the user who requested the finished `run` a notice, and queue an e-mail for after commit.
+
+    Runs without a user (the scheduler, the command line) and users no longer active in the
+    environment notify nobody. Returns the notice, or None. Never raises: telling the user must
+    not undo the end of the run it reports.
+    """
+    try:
+        with transaction.atomic():
+            return _run_notify(run)
+    except Exception:
+        logger.exception("Could not notify the user who requested run %s", run.uuid)
+        return None
+
+
+def _run_notify(run):
+    run.refresh_from_db()
+    user = run.triggered_by
+    if user is None or run.status not in FINISHED_STATUSES or not user.is_active:
+        return None
+    if not Membership.objects.filter(tenant=run.tenant, user=user, is_active=True).exists():
+        return None
+    status = run.get_status_display().lower()
+    path = reverse("interfaces:run", kwargs={"tenant_slug": run.tenant.slug, "run_id": run.uuid})
+    notice = notice_create(tenant=run.tenant, user=user, level=NOTICE_LEVELS[run.status], url=path,
+                           title=f"{run.interface.description}: {status}", message=run.message)
+    subject = " ".join(f"[{run.tenant.name}] {run.interface.description}: {status}".split())
+    body = render_to_string("interfaces/run_finished_email.txt",
+                            {"run": run, "user": user, "status": status, "url": settings.SITE_URL + path})
+    run_uuid, to = run.uuid, user.email
+
+    def send():
+        try:
+            send_mail(subject, body, None, [to])
+        except Exception:  # the run has ended either way; a mail server's trouble must not change that
+            logger.exception("Could not send the end-of-run e-mail of run %s", run_uuid)
+
+    transaction.on_commit(send)
+    return notice
+

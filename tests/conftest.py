@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from finance.audit.services import event_record
+from finance.notices.services import notice_create
 from interfaces.models import Run
 from interfaces.services import import_file_store
 from finance.tenancy import scope
@@ -92,6 +93,10 @@ def _populate(name, slug):
         finance["run"] = Run.objects.create(tenant=tenant, interface=interface, trigger="browser", status="succeeded", rows=2, created=2)
         finance["file"] = import_file_store(
             tenant=tenant, interface=interface, kind="input", name=f"{slug}-contacts.csv", content=b"code\nACME\n", actor=None
+        )
+        finance["notice"] = notice_create(
+            tenant=tenant, user=owner.user, level="success", title="Contact import: succeeded",
+            url=f"/{slug}/runs/{finance['run'].uuid}/",
         )
     return TenantWorld(tenant, owner, accountant, viewer, api_key, interface, contact, note, finance)
 
