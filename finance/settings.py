@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -244,6 +245,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "interfaces-runs-reconcile": {"task": "interfaces.runs_reconcile", "schedule": 60.0},
+    # Removes Imports folder files older than each environment's retention.
+    "interfaces-import-files-purge": {"task": "interfaces.import_files_purge", "schedule": crontab(hour=2, minute=30)},
 }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 

@@ -7,6 +7,7 @@ import mimetypes
 import os
 import tempfile
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -406,3 +407,69 @@ def _run_notify(run):
     transaction.on_commit(send)
     return notice
 
+
+# --- Imports folder retention ---------------------------------------------------------------------
+
+RETENTION_MAX_DAYS = 3650
+PURGE_BATCH = 500
+
+
+@transaction.atomic
+def imports_retention_set(*, tenant, actor, days):
+    """Set how many days the Imports folder keeps its files (0 keeps them forever)."""
+    if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= RETENTION_MAX_DAYS:
+        raise ValidationError({"days": f"Enter a whole number of days from 0 to {RETENTION_MAX_DAYS} (0 keeps files forever)."})
+    before = tenant.imports_retention_days
+    if days == before:
+        return tenant
+    tenant.imports_retention_days = days
+    tenant.save(update_fields=["imports_retention_days"])
+    event_record(
+        tenant=tenant, user=actor, action="imports.retention_set", obj=tenant,
+        message=f"Imports folder retention set to {_retention_words(days)} (was {_retention_words(before)}).",
+        before={"imports_retention_days": before}, after={"imports_retention_days": days},
+    )
+    return tenant
+
+
+def _retention_words(days):
+    return "keep forever" if not days else f"{days} day{'s' if days != 1 else ''}"
+
+
+def import_files_purge(*, tenant, now=None):
+    """Remove the tenant's Imports folder files older than its retention, never a file of a queued or
+    running run. Rows go in one transaction with one Event log entry; the bytes after it commits.
+    Returns (files, bytes) removed."""
+    days = tenant.imports_retention_days
+    if not days:
+        return 0, 0
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    old = (ImportFile.objects.filter(tenant=tenant, created_at__lt=cutoff)
+           .exclude(run__status__in=ACTIVE_STATUSES).order_by("pk"))
+    files = size = 0
+    stored = []
+    with transaction.atomic():
+        last = 0
+        while batch := list(old.filter(pk__gt=last).values_list("pk", "stored_name", "size")[:PURGE_BATCH]):
+            last = batch[-1][0]
+            ImportFile.objects.filter(tenant=tenant, pk__in=[pk for pk, _, _ in batch]).delete()
+            stored.extend(name for _, name, _ in batch)
+            files += len(batch)
+            size += sum(n for _, _, n in batch)
+        if files:
+            event_record(
+                tenant=tenant, action="imports.purged", severity=EventSeverity.INFO,
+                message=f"{files} file{'s' if files != 1 else ''} ({size} bytes) older than {_retention_words(days)} "
+                        "removed from the Imports folder.",
+                after={"files": files, "bytes": size, "retention_days": days, "older_than": cutoff.isoformat()},
+            )
+            transaction.on_commit(lambda: _storage_delete(stored))
+    return files, size
+
+
+def _storage_delete(names):
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except Exception:  # a file left behind wastes space; it must not stop the others going
+            logger.exception("Could not delete %s from storage", name)
