@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -78,6 +79,7 @@ INSTALLED_APPS = [
     "finance.products",
     "finance.banking",
     "finance.dataformats",
+    "finance.notices",
     "interfaces",
     "vault",
     "scheduler",
@@ -112,6 +114,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "finance.tenancy.context_processors.tenancy",
+                "finance.notices.context_processors.notices",
             ],
             "builtins": ["template_partials.templatetags.partials"],
             # Parsed templates are cached (in development too: they change only with the code,
@@ -242,6 +245,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "interfaces-runs-reconcile": {"task": "interfaces.runs_reconcile", "schedule": 60.0},
+    # Removes Imports folder files older than each environment's retention.
+    "interfaces-import-files-purge": {"task": "interfaces.import_files_purge", "schedule": crontab(hour=2, minute=30)},
 }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
@@ -255,6 +260,8 @@ EMAIL_BACKEND = env.str(
 if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Interfaces <noreply@localhost>")
+# The address users reach the site at, for links in e-mails sent outside a request.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # --- Security -----------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -12,6 +12,7 @@ from finance.lists import YES_NO, ListPage, register
 from finance.tenancy import scope
 
 from .models import ImportFile, ImportFileKind, Interface
+from .retention import retention_text
 
 
 class ImportFileFilter(filters.FilterSet):
@@ -70,6 +71,17 @@ def _files(request):
     return ImportFile.objects.filter(tenant=request.tenant).select_related("interface", "run", "created_by")
 
 
+def _files_actions(request):
+    if not request.membership.has_perm("interfaces.configure"):
+        return []
+    return [("Settings", reverse("interfaces:imports_settings", kwargs={"tenant_slug": request.tenant.slug}))]
+
+
+def _files_context(request):
+    return {"header_template": "interfaces/_imports_retention.html",
+            "retention_text": retention_text(request.tenant.imports_retention_days)}
+
+
 FILES = register(
     ListPage(
         key="import_files",
@@ -78,6 +90,8 @@ FILES = register(
         table_class=ImportFileTable,
         filterset_class=ImportFileFilter,
         queryset=_files,
+        actions=_files_actions,
+        context=_files_context,
         breadcrumbs=(("Settings", None), ("Data Upload", None)),
         help_text="Every file that an interface read or produced in this environment. Downloads are never opened in the browser.",
         extra={"path": "imports", "url_name": "files"},

@@ -7,17 +7,23 @@ import mimetypes
 import os
 import tempfile
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from finance.audit.models import Severity as EventSeverity
 from finance.audit.services import event_record
+from finance.notices.services import notice_create
+from finance.tenancy.models import Membership
 
 from . import kinds
 from .models import (
@@ -476,6 +482,7 @@ def run_finish(*, run, status, counts=None, message=""):
             run_ref=run.uuid, severity=severity, after={"status": status, **values},
             message=f"{run.interface.description}: {run.get_status_display().lower()}. {message}".strip(),
         )
+        run_notify_finished(run=run)
     return done
 
 
@@ -495,6 +502,7 @@ def run_cancel(*, run, actor):
     run.refresh_from_db()
     event_record(tenant=run.tenant, user=actor, action="run.cancelled", obj=run, interface=run.interface,
                  run_ref=run.uuid, message=f"{run.interface.description}: {text}.")
+    run_notify_finished(run=run)  # a queued run ends here; a running one when the engine finishes it
     return run
 
 
@@ -513,6 +521,7 @@ def runs_reconcile_stale(*, older_than):
             ):
                 event_record(tenant=run.tenant, action="run.reconciled", obj=run, interface=run.interface,
                              run_ref=run.uuid, severity=EventSeverity.ERROR, message=f"{run.interface.description}: {message}")
+                run_notify_finished(run=run)
                 failed.append(run)
     return failed
 
@@ -526,3 +535,117 @@ def runs_resend_lost(*, older_than):
     for run in lost:
         run_enqueue(run=run)
     return lost
+
+
+# --- Telling the user who started a run that it ended ---------------------------------------------
+
+NOTICE_LEVELS = {RunStatus.SUCCEEDED: "success", RunStatus.COMPLETED_WITH_ERRORS: "warning",
+                 RunStatus.FAILED: "danger", RunStatus.CANCELLED: "info"}
+
+
+def run_notify_finished(*, run):
+    """Give the user who requested the finished `run` a notice, and queue an e-mail for after commit.
+
+    Runs without a user (the scheduler, the command line) and users no longer active in the
+    environment notify nobody. Returns the notice, or None. Never raises: telling the user must
+    not undo the end of the run it reports.
+    """
+    try:
+        with transaction.atomic():
+            return _run_notify(run)
+    except Exception:
+        logger.exception("Could not notify the user who requested run %s", run.uuid)
+        return None
+
+
+def _run_notify(run):
+    run.refresh_from_db()
+    user = run.triggered_by
+    if user is None or run.status not in FINISHED_STATUSES or not user.is_active:
+        return None
+    if not Membership.objects.filter(tenant=run.tenant, user=user, is_active=True).exists():
+        return None
+    status = run.get_status_display().lower()
+    path = reverse("interfaces:run", kwargs={"tenant_slug": run.tenant.slug, "run_id": run.uuid})
+    notice = notice_create(tenant=run.tenant, user=user, level=NOTICE_LEVELS[run.status], url=path,
+                           title=f"{run.interface.description}: {status}", message=run.message)
+    subject = " ".join(f"[{run.tenant.name}] {run.interface.description}: {status}".split())
+    body = render_to_string("interfaces/run_finished_email.txt",
+                            {"run": run, "user": user, "status": status, "url": settings.SITE_URL + path})
+    run_uuid, to = run.uuid, user.email
+
+    def send():
+        try:
+            send_mail(subject, body, None, [to])
+        except Exception:  # the run has ended either way; a mail server's trouble must not change that
+            logger.exception("Could not send the end-of-run e-mail of run %s", run_uuid)
+
+    transaction.on_commit(send)
+    return notice
+
+
+# --- Imports folder retention ---------------------------------------------------------------------
+
+RETENTION_MAX_DAYS = 3650
+PURGE_BATCH = 500
+
+
+@transaction.atomic
+def imports_retention_set(*, tenant, actor, days):
+    """Set how many days the Imports folder keeps its files (0 keeps them forever)."""
+    if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= RETENTION_MAX_DAYS:
+        raise ValidationError({"days": f"Enter a whole number of days from 0 to {RETENTION_MAX_DAYS} (0 keeps files forever)."})
+    before = tenant.imports_retention_days
+    if days == before:
+        return tenant
+    tenant.imports_retention_days = days
+    tenant.save(update_fields=["imports_retention_days"])
+    event_record(
+        tenant=tenant, user=actor, action="imports.retention_set", obj=tenant,
+        message=f"Imports folder retention set to {_retention_words(days)} (was {_retention_words(before)}).",
+        before={"imports_retention_days": before}, after={"imports_retention_days": days},
+    )
+    return tenant
+
+
+def _retention_words(days):
+    return "keep forever" if not days else f"{days} day{'s' if days != 1 else ''}"
+
+
+def import_files_purge(*, tenant, now=None):
+    """Remove the tenant's Imports folder files older than its retention, never a file of a queued or
+    running run. Rows go in one transaction with one Event log entry; the bytes after it commits.
+    Returns (files, bytes) removed."""
+    days = tenant.imports_retention_days
+    if not days:
+        return 0, 0
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    old = (ImportFile.objects.filter(tenant=tenant, created_at__lt=cutoff)
+           .exclude(run__status__in=ACTIVE_STATUSES).order_by("pk"))
+    files = size = 0
+    stored = []
+    with transaction.atomic():
+        last = 0
+        while batch := list(old.filter(pk__gt=last).values_list("pk", "stored_name", "size")[:PURGE_BATCH]):
+            last = batch[-1][0]
+            ImportFile.objects.filter(tenant=tenant, pk__in=[pk for pk, _, _ in batch]).delete()
+            stored.extend(name for _, name, _ in batch)
+            files += len(batch)
+            size += sum(n for _, _, n in batch)
+        if files:
+            event_record(
+                tenant=tenant, action="imports.purged", severity=EventSeverity.INFO,
+                message=f"{files} file{'s' if files != 1 else ''} ({size} bytes) older than {_retention_words(days)} "
+                        "removed from the Imports folder.",
+                after={"files": files, "bytes": size, "retention_days": days, "older_than": cutoff.isoformat()},
+            )
+            transaction.on_commit(lambda: _storage_delete(stored))
+    return files, size
+
+
+def _storage_delete(names):
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except Exception:  # a file left behind wastes space; it must not stop the others going
+            logger.exception("Could not delete %s from storage", name)

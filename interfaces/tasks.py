@@ -7,6 +7,7 @@ from celery import shared_task
 from django.conf import settings
 
 from finance.tenancy import scope
+from finance.tenancy.models import Tenant
 from finance.tenancy.tasks import TenantTask
 
 from . import engine, services
@@ -38,3 +39,19 @@ def runs_reconcile():
         failed = services.runs_reconcile_stale(older_than=older_than)
         resent = services.runs_resend_lost(older_than=older_than)
     return len(failed) + len(resent)
+
+
+@shared_task(name="interfaces.import_files_purge")
+def import_files_purge():
+    """Nightly: remove each environment's Imports folder files older than its retention. One
+    environment's failure is logged and does not stop the others."""
+    removed = 0
+    for tenant in Tenant.objects.filter(imports_retention_days__gt=0).order_by("pk").iterator():
+        try:
+            with scope.activate(tenant):
+                files, _ = services.import_files_purge(tenant=tenant)
+        except Exception:
+            logger.exception("Purging the Imports folder of %s failed", tenant.slug)
+            continue
+        removed += files
+    return removed

@@ -2,7 +2,7 @@ from django.urls import path
 
 from finance.lists import urlpatterns_for
 
-from . import views
+from . import retention, views
 from .lists import FILES, INTERFACES, LOG
 
 app_name = "interfaces"
@@ -21,4 +21,5 @@ urlpatterns = [
     path("<slug:tenant_slug>/runs/<uuid:run_id>/again/", views.run_again, name="run_again"),
     path("<slug:tenant_slug>/runs/<uuid:run_id>/messages.csv", views.run_messages_csv, name="run_messages_csv"),
     path("<slug:tenant_slug>/imports/<uuid:importfile_id>/download/", views.file_download, name="file_download"),
+    path("<slug:tenant_slug>/imports/settings/", retention.imports_settings, name="imports_settings"),
 ]

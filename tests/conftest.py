@@ -10,6 +10,7 @@ from django.test import Client
 
 from finance.accounts.models import SavedView
 from finance.audit.services import event_record
+from finance.notices.services import notice_create
 from interfaces.models import Run
 from interfaces.services import import_file_store
 from finance.tenancy import scope
@@ -98,6 +99,10 @@ def _populate(name, slug):
         finance["saved_view"] = SavedView.objects.create(
             tenant=tenant, user=owner.user, list_key="events", name="Errors", path=f"/{slug}/events/",
             query="severity=error", columns=["at", "action", "message"],
+        )
+        finance["notice"] = notice_create(
+            tenant=tenant, user=owner.user, level="success", title="Contact import: succeeded",
+            url=f"/{slug}/runs/{finance['run'].uuid}/",
         )
     return TenantWorld(tenant, owner, accountant, viewer, api_key, interface, contact, note, finance)
 

@@ -1,7 +1,7 @@
 import uuid
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -26,6 +26,10 @@ class Tenant(models.Model):
     slug = models.SlugField(max_length=50, unique=True, validators=[slug_validator])
     date_format = models.CharField(max_length=30, default="dd/MM/yyyy", help_text="Default date format of new interfaces and exports.")
     datetime_format = models.CharField(max_length=30, default="dd/MM/yyyy HH:mm")
+    imports_retention_days = models.PositiveIntegerField(
+        default=365, validators=[MaxValueValidator(3650)],
+        help_text="Files of the Imports folder older than this are removed nightly; 0 keeps them forever.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
