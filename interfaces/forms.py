@@ -168,8 +168,6 @@ class RunForm(StyledFormMixin, forms.Form):
 
     action = forms.ChoiceField()
     files = MultipleFileField(required=False, label="Files", allow_empty_file=True)  # the Imports folder names an empty file
-    dry_run = forms.BooleanField(required=False, label="Validate only",
-                                 help_text="Check everything and report what would happen, without writing anything.")
 
     def __init__(self, *args, interface, kind, **kwargs):
         super().__init__(*args, **kwargs)

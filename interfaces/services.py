@@ -226,7 +226,7 @@ def megabytes(n):
 
 
 @transaction.atomic
-def import_file_store(*, tenant, interface, run=None, kind, name, content, actor):
+def import_file_store(*, tenant, interface, run=None, kind, name, content, actor, check_text=True):
     """Store `content` (bytes or a file-like object) in the tenant's Imports folder.
 
     The content is streamed through a spooled temporary file while its size and sha256 are
@@ -240,12 +240,12 @@ def import_file_store(*, tenant, interface, run=None, kind, name, content, actor
         for block in _chunks(content):
             size += len(block)
             if size > limit:
-                raise ImportFileRejected(f"'{original}' is larger than the {megabytes(limit)} limit.")
+                raise ImportFileRejected(f"File is larger than {megabytes(limit)} ('{original}').")
             if len(head) < SNIFF_BYTES:
                 head += block[: SNIFF_BYTES - len(head)]
             digest.update(block)
             spool.write(block)
-        if kind == ImportFileKind.INPUT:
+        if kind == ImportFileKind.INPUT and check_text:
             if size == 0:
                 raise ImportFileRejected(f"'{original}' is empty; there is nothing to import.")
             if b"\x00" in head:
@@ -341,8 +341,9 @@ def _run_request(*, interface, action, actor, trigger, files, options, dry_run, 
         raise RunRequestError(_busy_message(interface)) from None
     for item in files:
         name, content = _file_parts(item)
+        # Kinds that check their files themselves (the file pipeline's §1.1 errors) get them as sent.
         record = import_file_store(tenant=interface.tenant, interface=interface, run=run, kind=ImportFileKind.INPUT,
-                                   name=name, content=content, actor=actor)
+                                   name=name, content=content, actor=actor, check_text=not kind.checks_files)
         stored.append(record.stored_name)
     event_record(
         tenant=interface.tenant, user=actor, action="run.requested", obj=run, interface=interface, run_ref=run.uuid,

@@ -22,6 +22,7 @@ from finance.tenancy.shortcuts import get_for_tenant
 
 from . import kinds, services
 from .forms import InterfaceEditForm, InterfaceNewForm, RunForm
+from .kinds.tabular import FAILED_ROWS_SUFFIX
 from .models import ACTIVE_STATUSES, ImportFile, ImportFileKind, Interface, Run, RunMessage, RunStatus, Severity
 
 
@@ -70,7 +71,11 @@ def run_detail(request, run_id):
     messages_page = Paginator(RunMessage.objects.filter(run=run).order_by("seq"), RUN_MESSAGES_PER_PAGE).get_page(request.GET.get("page"))
     files = ImportFile.objects.filter(run=run).order_by("kind", "id")
     has_errors = RunMessage.objects.filter(run=run, severity=Severity.ERROR).exists()
-    return render(request, "interfaces/run.html", {**context, "page": messages_page, "files": files, "has_errors": has_errors})
+    failed_rows = next((f for f in files if f.kind == ImportFileKind.PRODUCED and f.original_name.endswith(FAILED_ROWS_SUFFIX)), None)
+    return render(request, "interfaces/run.html", {
+        **context, "page": messages_page, "files": files, "has_errors": has_errors, "failed_rows": failed_rows,
+        "can_submit": run.dry_run and run.status in (RunStatus.SUCCEEDED, RunStatus.COMPLETED_WITH_ERRORS),
+    })
 
 
 
@@ -182,7 +187,7 @@ def interface_run(request, interface_id):
                 run = services.run_request(
                     interface=interface, action=form.cleaned_data["action"], actor=request.user,
                     trigger="browser", files=form.cleaned_data.get("files") or (), options=form.options(),
-                    dry_run=form.cleaned_data["dry_run"],
+                    dry_run=request.POST.get("mode") == "validate",
                 )
             except services.RunRequestError as error:
                 form.add_error(None, str(error))
@@ -211,23 +216,21 @@ def run_cancel(request, run_id):
     return redirect("interfaces:run", tenant_slug=request.tenant.slug, run_id=run.uuid)
 
 
-@require_POST
-@require_perm("interfaces.run")
-def run_again(request, run_id):
-    """A new run with the same action, options and input files (for a failed or stale run)."""
-    run = get_for_tenant(Run.objects.select_related("interface"), request.tenant, uuid=run_id)
-    inputs = list(ImportFile.objects.filter(run=run, kind=ImportFileKind.INPUT).order_by("id"))
+def _rerun(request, run, *, files_of, kind, dry_run, options=None):
+    """A new browser run of `run`'s interface with the same action and options, reading the files
+    `files_of` (ImportFile rows) from the Imports folder; redirects to the new run's page."""
     handles = []
     try:
         files = []
-        for record in inputs:
+        for record in files_of:
             handle = default_storage.open(record.stored_name, "rb")
             handles.append(handle)
             files.append((record.original_name, handle))
         new = services.run_request(interface=run.interface, action=run.action, actor=request.user, trigger="browser",
-                                   files=files, options=run.options, dry_run=run.dry_run, since=run.since)
+                                   files=files, options=run.options if options is None else options, dry_run=dry_run,
+                                   since=run.since)
     except FileNotFoundError:
-        messages.error(request, "The input files of this run are no longer in the Imports folder; start a new run with the file.")
+        messages.error(request, f"The {kind} of this run are no longer in the Imports folder; start a new run with the file.")
         return redirect("interfaces:run", tenant_slug=request.tenant.slug, run_id=run.uuid)
     except services.RunRequestError as error:
         messages.error(request, str(error))
@@ -236,6 +239,46 @@ def run_again(request, run_id):
         for handle in handles:
             handle.close()
     return redirect("interfaces:run", tenant_slug=request.tenant.slug, run_id=new.uuid)
+
+
+def _inputs(run):
+    return list(ImportFile.objects.filter(run=run, kind=ImportFileKind.INPUT).order_by("id"))
+
+
+@require_POST
+@require_perm("interfaces.run")
+def run_again(request, run_id):
+    """A new run with the same action, options and input files (for a failed or stale run)."""
+    run = get_for_tenant(Run.objects.select_related("interface"), request.tenant, uuid=run_id)
+    return _rerun(request, run, files_of=_inputs(run), kind="input files", dry_run=run.dry_run)
+
+
+@require_POST
+@require_perm("interfaces.run")
+def run_submit(request, run_id):
+    """Import for real the file a validation run (dry run) checked, with the same options."""
+    run = get_for_tenant(Run.objects.select_related("interface"), request.tenant, uuid=run_id)
+    if not run.dry_run or run.is_active:
+        messages.error(request, "Only a finished validation can be submitted.")
+        return redirect("interfaces:run", tenant_slug=request.tenant.slug, run_id=run.uuid)
+    return _rerun(request, run, files_of=_inputs(run), kind="input files", dry_run=False)
+
+
+@require_POST
+@require_perm("interfaces.run")
+def run_retry_failed(request, run_id):
+    """A new run that imports only the rows this run could not (its failed-rows file)."""
+    run = get_for_tenant(Run.objects.select_related("interface"), request.tenant, uuid=run_id)
+    failed = _failed_rows_file(run)
+    if failed is None or run.is_active:
+        messages.error(request, "This run has no failed rows to retry.")
+        return redirect("interfaces:run", tenant_slug=request.tenant.slug, run_id=run.uuid)
+    return _rerun(request, run, files_of=[failed], kind="failed rows", dry_run=False)
+
+
+def _failed_rows_file(run):
+    return (ImportFile.objects.filter(run=run, kind=ImportFileKind.PRODUCED, original_name__endswith=FAILED_ROWS_SUFFIX)
+            .order_by("-id").first())
 
 
 MESSAGE_COLUMNS = tuple(Column(name, "text") for name in ("row", "column", "value", "message", "severity"))

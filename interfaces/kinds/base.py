@@ -121,6 +121,9 @@ class Kind:
     accepts_files = False
     files_required = False
     max_files = 0  # 0: any number
+    # True: the kind reports empty and binary files itself, as run errors; otherwise the Imports
+    # folder refuses them before a run is created.
+    checks_files = False
     # The file format whose template and data dictionary describe this kind's files, if any.
     file_format = ""
     # option name -> Option (or a (type, default) pair); types: bool, int, str, Decimal,

@@ -277,6 +277,7 @@ class TabularKind(Kind):
     accepts_files = True
     files_required = True
     max_files = 1
+    checks_files = True
     columns = ()
     mandatory = ()
     produced_name = ""

@@ -35,7 +35,7 @@ def test_upload_watch_progress_see_the_result_and_download_the_produced_file(pag
     page.get_by_label("Files").set_input_files(str(source))
     page.get_by_text("Advanced: settings for this run only").click()
     page.get_by_label("Pause ms").fill("400")
-    page.get_by_role("button", name="Start").click()
+    page.get_by_role("button", name="Import").click()
 
     expect(page).to_have_url(re.compile(r"/alpha/runs/[0-9a-f-]{36}/$"))
     expect(page.get_by_role("progressbar", name="Progress")).to_be_visible(timeout=60_000)

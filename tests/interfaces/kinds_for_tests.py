@@ -102,3 +102,83 @@ class Configurable(Kind):
 
 
 KINDS = [CsvCount, Boom, Refused, Flaky, CancelsItself, Configurable]
+
+
+
+from finance.contacts.models import NoteCategory  # noqa: E402
+from finance.dataformats import cells  # noqa: E402
+from finance.dataformats.columns import Column  # noqa: E402
+from interfaces.kinds import tabular  # noqa: E402
+
+
+class Ledgerish(tabular.TabularKind):
+    """A small file import on the shared pipeline: each row is a note category (code, name), so
+    the tests can see what was written, updated or rolled back."""
+
+    key = "test_tabular"
+    label = "Test tabular"
+    columns = (Column("code", "code", 10, True), Column("name", "text", 20), Column("amount", "amount"),
+               Column("when", "date"), Column("active", "flag"))
+    mandatory = ("code",)
+    produced_name = "Test tabular file.csv"
+    options = tabular.file_options(date_format="dd/MM/yyyy")
+    chunk_rows = 3  # small chunks, so tests cross chunk boundaries
+
+    def begin(self, job):
+        job.state["seen"] = {}
+        job.state["queries"] = 0
+
+    def check_chunk(self, job, records):
+        codes = [r.values["code"].upper() for r in records]
+        existing = {c.code: c for c in NoteCategory.objects.filter(tenant=job.tenant, code__in=codes)}
+        results = []
+        for record in records:
+            result = tabular.RowResult(record=record)
+            for column, value, message in record.errors:
+                result.error(column, value, message)
+            v = record.values
+            code = v["code"].upper()
+            if not code:
+                result.error("code", "", "code is required")
+            elif code in job.state["seen"]:
+                result.error("code", v["code"], f"Duplicate code '{v['code']}' in this file (first on row {job.state['seen'][code]})")
+            else:
+                job.state["seen"][code] = record.row
+            out = {"code": code}
+            try:
+                out["name"] = cells.text(cells.unescape_formula(v.get("name", "")), "name", 20)
+            except cells.CellError as error:
+                result.error("name", v.get("name", ""), str(error))
+            readers = (("amount", cells.amount), ("when", lambda t: job.date("when", t)), ("active", lambda t: cells.flag(t, "active")))
+            for column, reader in readers:
+                text = v.get(column, "")
+                if not text:
+                    out[column] = ""
+                    continue
+                try:
+                    value = reader(text)
+                except cells.CellError as error:
+                    result.error(column, text, str(error))
+                    continue
+                out[column] = cells.money_text(value) if column == "amount" else (
+                    value.strftime("%d/%m/%Y") if column == "when" else ("y" if value else "n"))
+            if result.outcome != tabular.ERROR:
+                result.output = out
+                current = existing.get(code)
+                if current is None:
+                    result.outcome = tabular.CREATED
+                else:
+                    result.outcome = tabular.UNCHANGED if current.name == (out["name"] or "-") else tabular.UPDATED
+                result.payload = current
+            results.append(result)
+        return results
+
+    def write_chunk(self, job, results):
+        for result in results:
+            if result.payload is None:
+                NoteCategory.objects.create(tenant=job.tenant, code=result.output["code"], name=result.output["name"] or "-")
+            else:
+                NoteCategory.objects.filter(pk=result.payload.pk).update(name=result.output["name"])
+
+
+KINDS.append(Ledgerish)

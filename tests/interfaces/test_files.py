@@ -51,7 +51,7 @@ def test_a_binary_file_is_refused(world_a, csv_interface):
 
 def test_a_file_over_the_limit_is_refused(world_a, csv_interface, settings):
     settings.IMPORT_MAX_BYTES = 1024
-    with pytest.raises(ImportFileRejected, match="larger than the"):
+    with pytest.raises(ImportFileRejected, match="File is larger than"):
         _store(world_a, csv_interface, b"a" * 1025)
     assert _store(world_a, csv_interface, b"a" * 1024).size == 1024
 

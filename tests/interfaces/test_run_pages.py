@@ -33,7 +33,7 @@ def upload(text, name="people.csv"):
 
 def test_the_run_page_offers_the_kinds_actions_files_and_its_settings(accountant_client, csv_interface):
     html = accountant_client.get(run_form_url(csv_interface) + "?action=run").content.decode()
-    assert 'type="file"' in html and "multiple" in html and 'name="dry_run"' in html
+    assert 'type="file"' in html and "multiple" in html and 'value="validate"' in html
     assert 'name="opt_partial"' in html and 'name="opt_limit"' in html
 
 
@@ -155,3 +155,65 @@ def test_an_upload_over_the_limit_is_refused_before_it_is_read(accountant_client
     assert response.status_code == 413 and "The upload is larger than the 1 KB limit" in response.content.decode()
     with scope.activate(world_a.tenant):
         assert not Run.objects.filter(interface=csv_interface).exists()
+
+
+@pytest.fixture
+def tabular_interface(world_a, media):
+    from .conftest import make_interface
+
+    return make_interface(world_a.tenant, "test_tabular", "Categories file")
+
+
+def test_validate_then_import_the_same_file(accountant_client, world_a, tabular_interface, eager,
+                                            django_capture_on_commit_callbacks):
+    from finance.contacts.models import NoteCategory
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = accountant_client.post(run_form_url(tabular_interface), {
+            "action": "run", "mode": "validate", "files": [upload("code,name\nT1,One\nT2,Two\n")]})
+    with scope.activate(world_a.tenant):
+        check = Run.objects.get(interface=tabular_interface)
+        assert check.dry_run and check.status == RunStatus.SUCCEEDED and check.created == 2
+        assert not NoteCategory.objects.filter(code__in=["T1", "T2"]).exists()
+    html = accountant_client.get(response["Location"]).content.decode()
+    assert "validation only: nothing was written" in html and "Import this file" in html
+    with django_capture_on_commit_callbacks(execute=True):
+        submitted = accountant_client.post(run_url(check, "run_submit"))
+    with scope.activate(world_a.tenant):
+        real = Run.objects.exclude(pk=check.pk).get(interface=tabular_interface)
+        assert submitted["Location"] == run_url(real)
+        assert not real.dry_run and real.status == RunStatus.SUCCEEDED and real.created == 2
+        assert set(NoteCategory.objects.filter(code__in=["T1", "T2"]).values_list("name", flat=True)) == {"One", "Two"}
+    assert "Import this file" not in accountant_client.get(run_url(real)).content.decode()
+    assert accountant_client.post(run_url(real, "run_submit"), follow=True).content.decode().count(
+        "Only a finished validation can be submitted.") == 1
+
+
+def test_retry_failed_rows_imports_only_those(accountant_client, world_a, tabular_interface, eager,
+                                              django_capture_on_commit_callbacks):
+    from finance.contacts.models import NoteCategory
+
+    with django_capture_on_commit_callbacks(execute=True):
+        accountant_client.post(run_form_url(tabular_interface), {
+            "action": "run", "opt_partial": "on", "files": [upload("code,name,amount\nT1,One,\nT2,Two,x\n")]})
+    with scope.activate(world_a.tenant):
+        first = Run.objects.get(interface=tabular_interface)
+        assert first.status == RunStatus.COMPLETED_WITH_ERRORS and first.created == 1
+    html = accountant_client.get(run_url(first)).content.decode()
+    assert "Retry failed rows" in html and "Categories file - failed rows.csv" not in html
+    assert "Test tabular file - failed rows.csv" in html
+    with django_capture_on_commit_callbacks(execute=True):
+        accountant_client.post(run_url(first, "run_retry_failed"))
+    with scope.activate(world_a.tenant):
+        retry = Run.objects.exclude(pk=first.pk).get(interface=tabular_interface)
+        assert retry.rows == 1 and retry.errors == 1, "only the failed row was read again (still failing)"
+        assert retry.files.get(kind="input").original_name == "Test tabular file - failed rows.csv"
+        assert NoteCategory.objects.filter(code="T1").count() == 1
+    no_failed = accountant_client.post(run_url(world_a.finance["run"], "run_retry_failed"), follow=True)
+    assert "This run has no failed rows to retry." in no_failed.content.decode()
+
+
+def test_another_environments_submit_and_retry_are_not_found(outsider_client, world_a):
+    run = world_a.finance["run"]
+    for name in ("run_submit", "run_retry_failed"):
+        assert outsider_client.post(run_url(run, name)).status_code == 404
