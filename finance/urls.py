@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("finance.audit.urls")),
     path("", include("finance.ledger.urls")),
     path("", include("finance.banking.urls")),
+    path("", include("finance.dataformats.urls")),
     path(
         "<slug:tenant_slug>/lists/<slug:list_key>/columns/",
         include(([path("", lists.columns_save, name="columns")], "lists")),
