@@ -22,6 +22,8 @@ class Entry:
 ENTRIES = (
     Entry("Interfaces", "interfaces:list", "interfaces.view", "Settings", "Data Upload", ("import", "export", "run", "sync")),
     Entry("Imports folder", "interfaces:files", "interfaces.view", "Settings", "Data Upload", ("files", "uploads")),
+    Entry("Data dictionary", "dataformats:dictionary", "interfaces.view", "Settings", "Data Upload",
+          ("templates", "columns", "file formats", "csv")),
     Entry("Contact accounts", "contacts:list", "finance.view", "Finance", "Contacts", ("customers", "suppliers")),
     Entry("Documents", "ledger:documents", "finance.view", "Finance", "Ledger", ("invoices", "journals")),
     Entry("Nominal accounts", "ledger:nominals", "finance.view", "Finance", "Ledger", ("chart of accounts", "gl")),

@@ -9,6 +9,20 @@ from dataclasses import dataclass
 
 TEXT_KINDS = frozenset({"text", "phone"})
 
+# How the data dictionary names each kind.
+KIND_WORDS = {
+    "text": "text",
+    "phone": "phone number (text)",
+    "code": "code",
+    "flag": "y/n flag",
+    "amount": "amount (2 decimals)",
+    "rate": "exchange rate (up to 6 decimals)",
+    "quantity": "quantity (up to 4 decimals)",
+    "number": "whole number",
+    "date": "date (in the interface's Date format)",
+    "datetime": "date and time (in the interface's Date and time format), or a date",
+}
+
 
 @dataclass(frozen=True)
 class Column:
@@ -21,6 +35,10 @@ class Column:
     @property
     def is_text(self):
         return self.kind in TEXT_KINDS
+
+    @property
+    def kind_words(self):
+        return KIND_WORDS.get(self.kind, self.kind)
 
 
 def _cols(*specs):
