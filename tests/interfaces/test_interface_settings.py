@@ -172,3 +172,12 @@ def test_the_list_shows_batch_series_and_owner_and_filters_by_type(owner_client,
     html = owner_client.get(url("list"), {"kind": "test_config"}).content.decode()
     assert "Configurable" in html and "IMP" in html and world_a.owner.user.email in html
     assert "Contact import</a>" not in html
+
+
+def test_an_import_interface_offers_its_template(viewer_client, world_a):
+    html = viewer_client.get(url("detail", world_a.interface)).content.decode()  # a Contact import
+    assert "Download template" in html and "/alpha/data-dictionary/contacts/template.csv" in html
+
+
+def test_an_interface_without_a_template_offers_none(viewer_client, configurable):
+    assert "Download template" not in viewer_client.get(url("detail", configurable)).content.decode()
