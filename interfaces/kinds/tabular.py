@@ -284,6 +284,19 @@ class TabularKind(Kind):
     extra_produced_columns = ()  # e.g. _doc_no
     chunk_rows = CHUNK_ROWS
 
+    def reader(self, ctx, handle, encoding):
+        """(stream to close, reader) over the binary `handle`: the reader has `records()` (Record
+        objects), `warnings` and `present` (the columns found). The default reads a CSV with a
+        header row of the template's columns; other layouts (fixed width, XML) override this and
+        raise FileRejected for a file they cannot read."""
+        stream = io.TextIOWrapper(handle, encoding=encoding, newline="")
+        delimiter = DELIMITERS.get(ctx.options.get("delimiter", ","), ",")
+        try:
+            return stream, Table(stream, delimiter=delimiter, columns=self.columns, mandatory=self.mandatory)
+        except BaseException:
+            stream.detach()
+            raise
+
     def begin(self, job):
         """Load what every row needs (reference tables); called at the start of each pass, so
         it also resets what the kind remembers across the file (`job.state`)."""
@@ -405,14 +418,14 @@ class _Abort(Exception):
 
 
 def _open_table(ctx, import_file, kind, encoding):
+    """(binary handle, the stream to close, the reader) for one pass over the file."""
     handle = ctx.open(import_file)
-    stream = io.TextIOWrapper(handle, encoding=encoding, newline="")
-    delimiter = DELIMITERS.get(ctx.options.get("delimiter", ","), ",")
     try:
-        return handle, stream, Table(stream, delimiter=delimiter, columns=kind.columns, mandatory=kind.mandatory)
+        stream, table = kind.reader(ctx, handle, encoding)
     except BaseException:
-        stream.close()
+        handle.close()
         raise
+    return handle, stream, table
 
 
 def _chunks(iterable, size):
