@@ -54,3 +54,7 @@ def load_extra_kinds():
 from .contact_import import ContactImport  # noqa: E402
 
 register(ContactImport)
+
+from .bank.barclays_net import BarclaysNet  # noqa: E402
+
+register(BarclaysNet)

@@ -307,6 +307,9 @@ class TabularKind(Kind):
     def write_chunk(self, job, results):
         raise NotImplementedError
 
+    def after_check(self, job):
+        """After the check pass: warnings about the file as a whole."""
+
     def finish(self, job, counts):
         """After a successful write pass, inside its transaction (an Event log summary)."""
 
@@ -466,6 +469,8 @@ def _record_rows(ctx, results, produced, failed, tallies, order):
             ctx.error(message, row=result.record.row, column=column, value=value)
         if outcome == ERROR:
             failed.add(result)
+        elif outcome in (DUPLICATE, SKIPPED) and result.note:
+            ctx.info(result.note, row=result.record.row, value=result.output.get("_dedupe_key") or None)
         produced.add(result)
 
 
@@ -495,6 +500,7 @@ def run_tabular(ctx, kind):
     import_file = files[0]
     order = {c.name: n for n, c in enumerate(kind.columns)}
     job = Job(ctx, kind)
+    ctx.job = job  # a kind's reader may read dates through it (the date hints)
     try:
         with ctx.open(import_file) as handle:
             encoding = detect_encoding(handle, ctx.options.get("encoding", "auto"))
@@ -502,7 +508,11 @@ def run_tabular(ctx, kind):
         _report_file_errors(ctx, rejected)
         return
     _already_imported(ctx, import_file)
-    kind.begin(job)
+    try:
+        kind.begin(job)
+    except FileRejected as rejected:
+        _report_file_errors(ctx, rejected)
+        return
 
     failed = FailedRows(kind.columns)
     try:
@@ -536,6 +546,7 @@ def _passes(ctx, kind, job, import_file, encoding, order, failed):
             ctx.warning("The file contains no data rows")
         for hint in job.date_hints():
             ctx.warning(hint)
+        kind.after_check(job)
         errors = tallies.get(ERROR, 0)
         valid = rows - errors
         may_write = not ctx.dry_run and (errors == 0 or (job.partial and valid > 0))

@@ -1,0 +1,346 @@
+"""What every bank statement interface shares (import-formats §6): the statement line, finding the
+bank account, the checks, layered duplicate detection, statements, the overlap warning, the
+balance check and the canonical produced file.
+
+A format module subclasses `BankStatementKind` and implements `reader(ctx, handle, encoding)`,
+returning a reader whose `records()` yields `Record`s with a parsed `BankLine` in
+`record.values["_line"]` (or reading errors in `record.errors`, with the format's own column
+names). Everything after parsing is here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Max
+
+from finance.audit.services import event_record
+from finance.banking.models import BankAccount, BankStatement, BankStatementLine
+from finance.dataformats import cells
+from finance.dataformats.columns import BANK_STATEMENT_COLUMNS
+from finance.dataformats.dates import format_date
+
+from ..tabular import CREATED, DUPLICATE, ERROR, SKIPPED, FileRejected, RowResult, TabularKind
+from ..base import Option
+
+LIMITS = {"description": 500, "reference": 100, "type": 35, "cheque_no": 20, "transaction_id": 100}
+NEWEST_FIRST_SPAN = 1_000_000_000  # seq room for a newest-first file: its lines count down
+
+
+def bank_options(**extra):
+    """`encoding`, `partial` and `bank_account` (§6.8), plus the format's own."""
+    options = {
+        "encoding": Option(str, "auto", label="Encoding", choices=[("auto", "Detect (UTF-8, else Windows-1252)"),
+                                                                   ("utf-8", "UTF-8"), ("windows-1252", "Windows-1252")]),
+        "partial": Option(bool, False, label="Commit valid lines",
+                          help="Import the lines without errors and list the others; otherwise one error stops the whole file."),
+        "bank_account": Option(str, "", label="Bank account",
+                               help="For files that do not name their account; given for one run, it restricts the file to that account."),
+    }
+    options.update(extra)
+    return options
+
+
+@dataclass
+class BankLine:
+    """One statement line as a format read it: values already parsed, plus the account identity."""
+
+    date: date | None = None
+    amount: Decimal | None = None
+    value_date: date | None = None
+    currency: str = ""
+    description: str = ""
+    reference: str = ""
+    type: str = ""
+    cheque_no: str = ""
+    transaction_id: str = ""
+    balance: Decimal | None = None
+    # Account identity as the file gives it (any one of these).
+    sort_code: str = ""
+    account_no: str = ""
+    iban: str = ""
+    account_code: str = ""
+    account_column: str | None = None  # where B01 is reported
+    account_row: int | None = None  # B01 on another row (a preamble record); None: this line's row
+    currency_column: str | None = None
+    column_names: dict = field(default_factory=dict)  # field -> the format's column, for E05
+    skip: str = ""  # why the line is deliberately not imported (STATUS U (uncleared), ...)
+    # The statement's own balances, where the format gives them (CAMT.053, MT940): §6.6.
+    opening_balance: Decimal | None = None
+    closing_balance: Decimal | None = None
+
+    @property
+    def identity(self):
+        if self.account_code:
+            return ("code", self.account_code.upper())
+        if self.iban:
+            return ("iban", self.iban.replace(" ", "").upper())
+        if self.sort_code or self.account_no:
+            return ("sort", self.sort_code.replace("-", "").replace(" ", ""), self.account_no)
+        return None
+
+
+def normalise(text):
+    return " ".join(unicodedata.normalize("NFC", text or "").upper().split())
+
+
+def fingerprint(account_code, line):
+    raw = f"{account_code}|{line.date.isoformat()}|{line.amount:.2f}|{normalise(line.description)}|{normalise(line.reference)}"
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
+
+
+def describe_identity(identity):
+    if identity[0] == "iban":
+        return f"Bank account with IBAN {identity[1]} is not set up"
+    if identity[0] == "code":
+        return f"Bank account '{identity[1]}' does not exist"
+    sort = identity[1]
+    sort = f"{sort[0:2]}-{sort[2:4]}-{sort[4:6]}" if len(sort) == 6 else sort
+    return f"Bank account {sort} {identity[2]} is not set up"
+
+
+class Accounts:
+    """The environment's bank accounts, by sort code and number, IBAN and code (one query)."""
+
+    def __init__(self, tenant):
+        self.by_sort, self.by_iban, self.by_code, self.by_id = {}, {}, {}, {}
+        for account in BankAccount.objects.filter(tenant=tenant).select_related("currency"):
+            self.by_id[account.pk] = account
+            self.by_code[account.code.upper()] = account
+            if account.sort_code and account.account_no:
+                self.by_sort[(account.sort_code.replace("-", ""), account.account_no)] = account
+            if account.iban:
+                self.by_iban[account.iban.replace(" ", "").upper()] = account
+
+    def find(self, identity):
+        if identity is None:
+            return None
+        if identity[0] == "code":
+            return self.by_code.get(identity[1])
+        if identity[0] == "iban":
+            return self.by_iban.get(identity[1])
+        return self.by_sort.get((identity[1], identity[2]))
+
+
+class BankStatementKind(TabularKind):
+    """A bank statement interface: parsing is the format's; the rest is §6."""
+
+    columns = BANK_STATEMENT_COLUMNS
+    mandatory = ()
+    produced_name = "Bank statement file import.csv"
+    extra_produced_columns = ("_dedupe_key",)
+    newest_first = False  # files that list the latest line first (stored in date order anyway)
+
+    def begin(self, job):
+        ctx = job.ctx
+        accounts = Accounts(job.tenant)
+        job.state.update(accounts=accounts, counters={}, ids={}, ranges={}, booked={}, other=0, statements={},
+                         next_seq={}, balances={}, restrict=None, default=None)
+        given = ctx.run.options.get("bank_account", "")  # only a run's own choice restricts the file
+        configured = (ctx.interface.config or {}).get("bank_account", "")
+        if given:
+            account = accounts.by_code.get(str(given).strip().upper())
+            if account is None:
+                raise FileRejected((None, "bank_account", f"Bank account '{given}' does not exist"))
+            job.state["restrict"] = job.state["default"] = account
+        elif configured:
+            job.state["default"] = accounts.by_code.get(str(configured).strip().upper())
+
+    # --- Checking -------------------------------------------------------------------------------
+    def _account(self, job, result, line):
+        accounts = job.state["accounts"]
+        identity = line.identity
+        if identity is None:
+            account = job.state["default"]
+            if account is None:
+                result.error(None, None, "Cannot identify the bank account: the file does not name it and no bank_account "
+                                         "option is set")
+            return account
+        account = accounts.find(identity)
+        if account is None:
+            value = line.account_no or line.iban or line.account_code
+            result.error(line.account_column, value if line.account_row is None else None, describe_identity(identity))
+        return account
+
+    def check_chunk(self, job, records):
+        state = job.state
+        restrict = state["restrict"]
+        pending = []  # (result, account, line, key)
+        results = []
+        for record in records:
+            result = RowResult(record=record)
+            results.append(result)
+            for column, value, message in record.errors:
+                result.error(column, value, message)
+            line = record.values.get("_line")
+            if result.outcome == ERROR or line is None:
+                if line is None and result.outcome != ERROR:
+                    result.error(None, None, "The line could not be read")
+                continue
+            if line.skip:
+                result.outcome, result.note = SKIPPED, line.skip
+                result.output = self._output(line, None, "")
+                continue
+            account = self._account(job, result, line)
+            if account is None:
+                continue
+            if restrict is not None and account.pk != restrict.pk:
+                result.outcome, result.note = SKIPPED, f"Bank account {account.code}: not the one chosen for this run"
+                state["other"] += 1
+                continue
+            currency = (line.currency or "").strip().upper()
+            if currency and currency != account.currency.code.upper():
+                result.error(line.currency_column, line.currency,
+                             f"Currency {currency} does not match bank account {account.code} currency {account.currency.code}")
+            for name, limit in LIMITS.items():
+                value = getattr(line, name)
+                if len(value) > limit:
+                    column = line.column_names.get(name, name)
+                    result.error(column, value, f"Value for {column} is too long ({len(value)} characters, maximum {limit})")
+            if result.outcome == ERROR:
+                continue
+            if line.transaction_id:
+                key = f"id:{line.transaction_id}"
+                seen = state["ids"].setdefault(account.pk, set())
+                if key in seen:
+                    job.ctx.warning(f"Transaction id '{line.transaction_id}' appears more than once in the file")
+                    result.outcome, result.note = DUPLICATE, "The same transaction id is earlier in this file"
+                    result.output = self._output(line, account, key)
+                    self._track(state, account, line)
+                    continue
+                seen.add(key)
+            else:
+                h = fingerprint(account.code, line)
+                counters = state["counters"]
+                n = counters.get((account.pk, h), 0) + 1
+                counters[(account.pk, h)] = n
+                key = f"fp:{h}#{n}"
+            pending.append((result, account, line, key))
+        if pending:
+            self._duplicates(job, pending)
+        return results
+
+    def _duplicates(self, job, pending):
+        """Mark lines whose (account, key) is already stored; one query for the chunk."""
+        state = job.state
+        by_account = {}
+        for _result, account, _line, key in pending:
+            by_account.setdefault(account.pk, set()).add(key)
+        existing = {}
+        for account_id, keys in by_account.items():
+            rows = (BankStatementLine.objects.filter(tenant=job.tenant, bank_account_id=account_id, dedupe_key__in=keys,
+                                                     statement__voided_at__isnull=True)
+                    .select_related("statement", "statement__created_by").only(
+                        "dedupe_key", "date", "statement__run_ref", "statement__from_date", "statement__to_date",
+                        "statement__created_at", "statement__created_by__email"))
+            for row in rows:
+                existing[(account_id, row.dedupe_key)] = row
+        date_format = job.tenant.date_format
+        for result, account, line, key in pending:
+            earlier = existing.get((account.pk, key))
+            result.output = self._output(line, account, key)
+            self._track(state, account, line)
+            if earlier is not None:
+                st = earlier.statement
+                who = st.created_by.email if st.created_by_id else "the system"
+                result.outcome = DUPLICATE
+                result.note = (f"Duplicate of the line of {format_date(earlier.date, date_format)} in the statement "
+                               f"{format_date(st.from_date, date_format)} to {format_date(st.to_date, date_format)}, "
+                               f"imported {format_date(st.created_at, date_format)} by {who}"
+                               + (f" (run {st.run_ref[:8]})" if st.run_ref else ""))
+            else:
+                result.outcome = CREATED
+                result.payload = (account, line, key)
+
+    @staticmethod
+    def _track(state, account, line):
+        low, high = state["ranges"].get(account.pk, (line.date, line.date))
+        state["ranges"][account.pk] = (min(low, line.date), max(high, line.date))
+        state["booked"][account.pk] = state["booked"].get(account.pk, Decimal("0")) + line.amount
+        if line.opening_balance is not None or line.closing_balance is not None:
+            state["balances"][account.pk] = (line.opening_balance, line.closing_balance)
+
+    @staticmethod
+    def _output(line, account, key):
+        def d(value):
+            return value.strftime("%d/%m/%Y") if value else ""
+
+        return {
+            "bank_account": account.code if account else "", "date": d(line.date), "value_date": d(line.value_date),
+            "amount": cells.money_text(line.amount), "currency": (line.currency or (account.currency.code if account else "")),
+            "description": line.description, "reference": line.reference, "type": line.type, "cheque_no": line.cheque_no,
+            "transaction_id": line.transaction_id, "balance": cells.money_text(line.balance), "_dedupe_key": key,
+        }
+
+    def after_check(self, job):
+        """Warnings of the whole file: other accounts skipped, overlapping statements, balances."""
+        state = job.state
+        if state["other"]:
+            job.ctx.warning(f"{state['other']} lines for other bank accounts were skipped")
+        fmt = job.tenant.date_format
+        accounts = state["accounts"].by_id
+        for account_id, (low, high) in state["ranges"].items():
+            earlier = (BankStatement.objects.filter(tenant=job.tenant, bank_account_id=account_id, voided_at__isnull=True,
+                                                    from_date__lte=high, to_date__gte=low)
+                       .exclude(run_ref=str(job.ctx.run.uuid)).order_by("-created_at", "-id").first())
+            if earlier is not None:
+                job.ctx.warning(
+                    f"Statement dates {format_date(low, fmt)} to {format_date(high, fmt)} for bank account "
+                    f"{accounts[account_id].code} overlap an earlier import (run {earlier.run_ref[:8]}, "
+                    f"{format_date(earlier.from_date, fmt)} to {format_date(earlier.to_date, fmt)})")
+        for account_id, (opening, closing) in state["balances"].items():
+            if opening is None or closing is None or account_id not in state["booked"]:
+                continue
+            expected = opening + state["booked"][account_id]
+            if expected != closing:
+                job.ctx.warning(f"Closing balance {closing:.2f} for bank account {accounts[account_id].code} does not "
+                                f"equal opening balance plus lines ({expected:.2f})")
+
+    # --- Writing --------------------------------------------------------------------------------
+    def _statement(self, job, account):
+        state = job.state
+        statement = state["statements"].get(account.pk)
+        if statement is None:
+            low, high = state["ranges"][account.pk]
+            opening, closing = state["balances"].get(account.pk, (None, None))
+            statement = BankStatement.objects.create(
+                tenant=job.tenant, bank_account=account, run_ref=str(job.ctx.run.uuid), from_date=low, to_date=high,
+                opening_balance=opening, closing_balance=closing, created_by=job.ctx.actor,
+            )
+            state["statements"][account.pk] = statement
+            top = BankStatementLine.objects.filter(tenant=job.tenant, bank_account=account).aggregate(m=Max("seq"))["m"] or 0
+            state["next_seq"][account.pk] = top + 1 + (NEWEST_FIRST_SPAN if self.newest_first else 0)
+        return statement
+
+    def write_chunk(self, job, results):
+        state = job.state
+        lines = []
+        for result in results:
+            account, line, key = result.payload
+            statement = self._statement(job, account)
+            seq = state["next_seq"][account.pk]
+            state["next_seq"][account.pk] = seq - 1 if self.newest_first else seq + 1
+            lines.append(BankStatementLine(
+                tenant=job.tenant, statement=statement, bank_account=account, seq=seq, date=line.date,
+                value_date=line.value_date, amount=line.amount, currency=account.currency, description=line.description,
+                reference=line.reference, type=line.type, cheque_no=line.cheque_no, transaction_id=line.transaction_id,
+                balance=line.balance, dedupe_key=key,
+            ))
+            statement.line_count += 1
+        BankStatementLine.objects.bulk_create(lines, batch_size=2000)
+
+    def finish(self, job, counts):
+        ctx = job.ctx
+        for account_id, statement in job.state["statements"].items():
+            statement.from_date, statement.to_date = job.state["ranges"][account_id]
+            statement.save(update_fields=["line_count", "from_date", "to_date"])
+        event_record(
+            tenant=job.tenant, user=ctx.actor, action="bank_statements.imported", interface=ctx.interface, run_ref=ctx.run.uuid,
+            message=(f"{ctx.interface.description}: {counts['created']} statement lines imported into "
+                     f"{len(job.state['statements'])} statement(s); {counts['duplicates']} duplicates skipped."),
+            after={name: counts[name] for name in ("rows", "created", "duplicates", "skipped", "errors")},
+        )
