@@ -118,3 +118,20 @@ def test_export_data_refuses_an_unknown_environment(seeded):
     with pytest.raises(CommandError, match="Unknown environment 'nope'") as info:
         call_command("export_data", "--tenant", "nope", "contacts")
     assert info.value.returncode == 2
+
+
+def test_the_demo_interfaces_have_their_batch_series_and_configuration(seeded):
+    from interfaces.models import Interface
+
+    demo, harrier = seeded
+    with scope.activate(demo):
+        interfaces = {i.description: i for i in Interface.objects.select_related("batch_series")}
+        assert len(interfaces) == 13
+        assert interfaces["Contact import"].batch_series.code == "IMPORT"
+        assert interfaces["Barclays.Net statement file"].batch_series.code == "BANK"
+        assert interfaces["Barclays.Net statement file"].date_format == "dd/MM/yy"
+        assert interfaces["Co-op Bank statement text file"].date_format == "yyMMdd"
+        assert interfaces["Notes import"].datetime_format == "dd/MM/yyyy HH:mm"
+        custom = interfaces["Bank statement CSV (custom)"].config
+        assert custom["bank_account"] == "DEMO-KHA-SAV" and custom["map.indicator"] == "Dr/Cr"
+        assert interfaces["Cin7"].batch_series.code == "RUN"
