@@ -221,6 +221,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=100 * 1024 * 1024)
 # A running run whose heartbeat is older than this is failed by `interfaces.runs_reconcile`.
 RUN_STALE_AFTER_SECONDS = env.int("RUN_STALE_AFTER_SECONDS", default=300)
+# How long a voided bank statement import can be restored.
+STATEMENT_RESTORE_DAYS = env.int("STATEMENT_RESTORE_DAYS", default=30)
 
 # --- Celery -------------------------------------------------------------------------------------
 CELERY_BROKER_URL = _env_or_file("CELERY_BROKER_URL", REDIS_URL or "filesystem://")

@@ -72,8 +72,12 @@ def run_detail(request, run_id):
     files = ImportFile.objects.filter(run=run).order_by("kind", "id")
     has_errors = RunMessage.objects.filter(run=run, severity=Severity.ERROR).exists()
     failed_rows = next((f for f in files if f.kind == ImportFileKind.PRODUCED and f.original_name.endswith(FAILED_ROWS_SUFFIX)), None)
+    from finance.banking.models import BankStatement
+
+    statements = list(BankStatement.objects.filter(tenant=request.tenant, run_ref=str(run.uuid)).select_related("bank_account"))
     return render(request, "interfaces/run.html", {
-        **context, "page": messages_page, "files": files, "has_errors": has_errors, "failed_rows": failed_rows,
+        **context, "page": messages_page, "statements": statements,
+        "voided": bool(statements) and all(s.voided_at for s in statements), "files": files, "has_errors": has_errors, "failed_rows": failed_rows,
         "can_submit": run.dry_run and run.status in (RunStatus.SUCCEEDED, RunStatus.COMPLETED_WITH_ERRORS),
     })
 
@@ -172,6 +176,8 @@ def interface_run(request, interface_id):
         messages.error(request, f"{interface.description} has the type '{interface.kind}', which this installation does not know.")
         return redirect(_interface_url(interface))
     initial = {"action": request.GET.get("action")} if request.GET.get("action") in kind.actions else {}
+    if request.GET.get("bank_account") and "bank_account" in kind.option_specs():
+        initial["opt_bank_account"] = request.GET["bank_account"][:50]  # from a bank account's Import statement
     if request.method == "POST" and _too_large(request):
         # Refused before the body is read: the limit holds for the whole upload.
         form = RunForm(interface=interface, kind=kind, initial=initial)
@@ -274,6 +280,36 @@ def run_retry_failed(request, run_id):
         messages.error(request, "This run has no failed rows to retry.")
         return redirect("interfaces:run", tenant_slug=request.tenant.slug, run_id=run.uuid)
     return _rerun(request, run, files_of=[failed], kind="failed rows", dry_run=False)
+
+
+@require_POST
+@require_perm("interfaces.run")
+def run_void(request, run_id):
+    """Void the bank statements a run imported (their lines leave the account)."""
+    return _undo(request, run_id, restore=False)
+
+
+@require_POST
+@require_perm("interfaces.run")
+def run_restore(request, run_id):
+    """Restore the voided bank statements of a run."""
+    return _undo(request, run_id, restore=True)
+
+
+def _undo(request, run_id, *, restore):
+    from finance.banking import services as banking
+
+    run = get_for_tenant(Run.objects.select_related("interface"), request.tenant, uuid=run_id)
+    undo = banking.statements_restore if restore else banking.statements_void
+    try:
+        statements = undo(tenant=request.tenant, run_ref=run.uuid, actor=request.user, interface=run.interface)
+    except banking.StatementUndoError as error:
+        messages.error(request, str(error))
+    else:
+        lines = sum(s.line_count for s in statements)
+        messages.success(request, f"{lines} statement line{'s' if lines != 1 else ''} "
+                                  f"{'restored' if restore else 'voided: they have left the account'}.")
+    return redirect("interfaces:run", tenant_slug=request.tenant.slug, run_id=run.uuid)
 
 
 def _failed_rows_file(run):

@@ -82,6 +82,7 @@ class Reader:
         if line.skip or errors:
             return line  # a skipped record is not validated further
         account = v.get("ACCOUNT NO", "")
+        line.account_text = account
         if re.fullmatch(r"\d{1,8}", account):
             line.account_no = account.zfill(8)
         else:

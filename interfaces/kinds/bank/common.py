@@ -64,6 +64,7 @@ class BankLine:
     account_no: str = ""
     iban: str = ""
     account_code: str = ""
+    account_text: str = ""  # the account cell as read, for B01's value
     account_column: str | None = None  # where B01 is reported
     account_row: int | None = None  # B01 on another row (a preamble record); None: this line's row
     currency_column: str | None = None
@@ -162,7 +163,7 @@ class BankStatementKind(TabularKind):
             return account
         account = accounts.find(identity)
         if account is None:
-            value = line.account_no or line.iban or line.account_code
+            value = line.account_text or line.account_no or line.iban or line.account_code
             result.error(line.account_column, value if line.account_row is None else None, describe_identity(identity))
         return account
 
@@ -185,12 +186,17 @@ class BankStatementKind(TabularKind):
                 result.outcome, result.note = SKIPPED, line.skip
                 result.output = self._output(line, None, "")
                 continue
+            if restrict is not None and line.identity is not None:
+                # The run is for one account: a line for any other is skipped, not validated (§6.2).
+                found = state["accounts"].find(line.identity)
+                if found is None or found.pk != restrict.pk:
+                    result.outcome = SKIPPED
+                    result.note = f"Not for bank account {restrict.code}, which this run is restricted to"
+                    result.output = self._output(line, found, "")
+                    state["other"] += 1
+                    continue
             account = self._account(job, result, line)
             if account is None:
-                continue
-            if restrict is not None and account.pk != restrict.pk:
-                result.outcome, result.note = SKIPPED, f"Bank account {account.code}: not the one chosen for this run"
-                state["other"] += 1
                 continue
             currency = (line.currency or "").strip().upper()
             if currency and currency != account.currency.code.upper():
