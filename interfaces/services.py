@@ -447,7 +447,26 @@ def run_messages_add(*, run, messages):
             value=str(m["value"])[:500] if m.get("value") is not None else None,
             message=str(m["message"]),
         ))
-    return RunMessage.objects.bulk_create(rows)
+    return _insert_messages(rows)
+
+
+COPY_MESSAGE_FIELDS = ("tenant_id", "run_id", "seq", "severity", "row", "column", "value", "message")
+
+
+def _insert_messages(rows):
+    """Many messages (a file's duplicates, say) go in with PostgreSQL's COPY; a few, or on other
+    databases, with a bulk insert."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql" or len(rows) < 50:
+        return RunMessage.objects.bulk_create(rows)
+    table = RunMessage._meta.db_table
+    columns = ", ".join(f'"{name}"' for name in COPY_MESSAGE_FIELDS)
+    connection.ensure_connection()
+    with connection.connection.cursor() as cursor, cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
+        for message in rows:
+            copy.write_row([getattr(message, name) for name in COPY_MESSAGE_FIELDS])
+    return rows
 
 
 @transaction.atomic

@@ -7,7 +7,6 @@ take the column's default) and returns the value, or raises CellError with the c
 
 import re
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
 
 from . import dates
 
@@ -61,16 +60,8 @@ def choice(value, column, choices):
     raise CellError(f"Invalid value '{value}' for {column}: expected one of {', '.join(choices)}")
 
 
-@lru_cache(maxsize=64)
-def _date_regex(fmt):
-    return re.compile("".join(dates._PATTERNS.get(p, re.escape(p)) for p in dates.tokenize(fmt)))
-
-
 def date(value, fmt, *, with_time=False):
     """A date (or datetime) written exactly in the .NET-style `fmt` (E01)."""
-    match = _date_regex(fmt).fullmatch(value)
-    if match is None:
-        raise CellError(f"Cannot convert '{value}' to date using format: {fmt}")
     try:
         return dates.parse(value, fmt, with_time=with_time)
     except ValueError:

@@ -1,6 +1,7 @@
 """.NET-style date format strings (dd/MM/yyyy, yyMMdd, dd MMM yyyy ...), for writing and parsing."""
 
 import re
+from functools import lru_cache
 from datetime import date, datetime
 
 TOKENS = ("yyyy", "yy", "MMM", "MM", "M", "dd", "d", "HH", "mm", "ss")
@@ -77,13 +78,17 @@ _PATTERNS = {
 }
 
 
+@lru_cache(maxsize=64)
+def _compiled(fmt):
+    return re.compile("".join(_PATTERNS.get(p, re.escape(p)) for p in tokenize(fmt)))
+
+
 def parse(value, fmt, *, with_time=False):
     """Parse strictly; ValueError with the spec's message when the value does not match."""
-    error = ValueError(f"Cannot convert '{value}' to date using format: {fmt}")
-    regex = "".join(_PATTERNS.get(p, re.escape(p)) for p in tokenize(fmt))
-    match = re.fullmatch(regex, value.strip())
+    match = _compiled(fmt).fullmatch(value.strip())
     if not match:
-        raise error
+        raise ValueError(f"Cannot convert '{value}' to date using format: {fmt}")
+    error = ValueError(f"Cannot convert '{value}' to date using format: {fmt}")
     g = match.groupdict()
     if g.get("year"):
         year = int(g["year"])

@@ -1,0 +1,184 @@
+"""Benchmark: a generated Barclays.Net statement file imported end to end on PostgreSQL, then the
+same file again (every line a duplicate), against a raw bulk-insert floor; peak memory of the
+import for a small and a large file.
+
+    python bench/import_bank.py                  # 100,000 lines (and 10,000 for the memory check)
+    python bench/import_bank.py --lines 20000    # smaller
+
+Each import runs in its own process through the real path (`run_request` + `engine.execute`,
+what `run_interface` does: both passes, duplicate checks, the statement, the produced file), so
+its peak RSS is its own. The floor is psycopg COPY of the same lines into the statement-line table.
+Targets: at least half the floor's lines/s; the second import at least as fast as the first;
+peak memory flat in the file's size.
+"""
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/finance_bench_bank")
+HEADER = ('"GROUP","ACC ID","ACCOUNT NO","TYPE","BANK CODE","CURR","ENTRY DATE","AS AT","AMOUNT","TLA CODE",'
+          '"CHEQUE NO","STATUS","DESCRIPTION"\n')
+ACCOUNTS = {"BARC-KLT": "10000001", "BARC-KPA": "10000002"}
+
+
+def _environment():
+    os.environ.update(DEBUG="false", ALLOWED_HOSTS="localhost", SECURE_SSL_REDIRECT="false",
+                      SECRET_KEY="bench-" + "k" * 60, DATABASE_URL=PG_URL, DJANGO_SETTINGS_MODULE="finance.settings",
+                      MEDIA_ROOT=os.environ.get("BENCH_MEDIA", tempfile.mkdtemp(prefix="bench-media-")),
+                      DEMO_PASSWORD="Bench-password-0123456789")
+    os.environ.pop("REDIS_URL", None)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def generate(path, lines, account_no):
+    """Lines over consecutive days, a few identical ones per day (the occurrence counter)."""
+    rng = random.Random(lines)
+    start = date(2024, 1, 1)
+    kinds = [("BGC", "DEMOSHIRE CC SEN TOP UP"), ("DDR", "CONTOSO ENERGY DD"), ("FPO", "ACME STATIONERY"),
+             ("CHG", "CARD FEE"), ("BGC", "LETTINGS DEPOSIT")]
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        out.write('"Barclays.Net Transaction exported at 09:00 01/01/26"\n')
+        out.write(HEADER)
+        for n in range(lines):
+            day = start + timedelta(days=n // 40)
+            tla, text = kinds[n % len(kinds)]
+            amount = rng.randint(-500000, 500000) / 100 if n % 10 else -3.50
+            description = f"{text} {n % 9000}" if n % 10 else "COFFEE"
+            out.write(f'"","","{account_no}","","20-99-01","GBP","{day:%d/%m/%y}","Close",{amount:.2f},"{tla}","","C",'
+                      f'"{description}"\n')
+
+
+def child_import(path, account):
+    """Runs in its own process: one import, timed; prints one JSON line."""
+    _environment()
+    from finance.tenancy import scope
+    from finance.tenancy.models import Tenant
+    from interfaces import engine, services
+    from interfaces.models import Interface
+
+    tenant = Tenant.objects.get(slug="demo")
+    with scope.activate(tenant):
+        interface = Interface.objects.get(description="Barclays.Net statement file")
+        started = time.perf_counter()
+        with open(path, "rb") as handle:
+            run = services.run_request(interface=interface, trigger="command", files=[(Path(path).name, handle)],
+                                       options={"bank_account": account}, enqueue=False)
+        done = engine.execute(engine.run_for_pk(run.pk))
+        seconds = time.perf_counter() - started
+        done.refresh_from_db()
+    print(json.dumps({"seconds": seconds, "status": done.status, "counts": done.counts, "message": done.message}))
+
+
+def child_floor(path, account):
+    """COPY the same lines into the statement-line table: the raw floor."""
+    _environment()
+    import csv
+    import io
+
+    from django.db import connection
+
+    from finance.banking.models import BankAccount, BankStatement, BankStatementLine
+    from finance.tenancy import scope
+    from finance.tenancy.models import Tenant
+
+    tenant = Tenant.objects.get(slug="demo")
+    with scope.activate(tenant):
+        account_obj = BankAccount.objects.get(code=account)
+        statement = BankStatement.objects.create(tenant=tenant, bank_account=account_obj, from_date=date(2024, 1, 1),
+                                                 to_date=date(2024, 1, 1), run_ref="floor")
+        table = BankStatementLine._meta.db_table
+        started = time.perf_counter()
+        with open(path, encoding="utf-8", newline="") as handle:
+            reader = csv.reader(handle)
+            next(reader)
+            next(reader)
+            buffer = io.StringIO()
+            for seq, row in enumerate(reader, 1):
+                d, m, y = row[6].split("/")
+                buffer.write("\t".join([
+                    uuid.uuid4().hex, str(tenant.pk), str(statement.pk), str(account_obj.pk), str(seq), f"20{y}-{m}-{d}",
+                    row[8], str(account_obj.currency_id), row[12], "", row[9], "", "", f"fp:{seq:032x}#1",
+                ]) + "\n")
+        raw = connection.connection
+        with raw.cursor() as cursor, cursor.copy(
+            f'COPY "{table}" (uuid, tenant_id, statement_id, bank_account_id, seq, date, amount, currency_id, '
+            f'description, reference, type, cheque_no, transaction_id, dedupe_key) FROM STDIN') as copy:
+            copy.write(buffer.getvalue())
+        raw.commit()
+        seconds = time.perf_counter() - started
+        BankStatementLine.objects.filter(statement=statement).delete()
+        statement.delete()
+    print(json.dumps({"seconds": seconds}))
+
+
+def spawn(*args):
+    """Run this script as a child; (its JSON result, its peak RSS in MB)."""
+    proc = subprocess.Popen([sys.executable, __file__, *args], stdout=subprocess.PIPE, text=True, env=os.environ.copy())
+    _, status, usage = os.wait4(proc.pid, 0)
+    out = proc.stdout.read()
+    if status != 0:
+        raise SystemExit(f"child {args} failed:\n{out}")
+    return json.loads(out.strip().splitlines()[-1]), usage.ru_maxrss / 1024
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--lines", type=int, default=100_000)
+    parser.add_argument("--child", choices=["import", "floor"])
+    parser.add_argument("--file")
+    parser.add_argument("--account")
+    args = parser.parse_args()
+    if args.child == "import":
+        return child_import(args.file, args.account)
+    if args.child == "floor":
+        return child_floor(args.file, args.account)
+
+    import psycopg
+
+    name = PG_URL.rsplit("/", 1)[1]
+    with psycopg.connect(PG_URL.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    os.environ["BENCH_MEDIA"] = tempfile.mkdtemp(prefix="bench-media-")
+    _environment()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    work = Path(tempfile.mkdtemp(prefix="bench-bank-"))
+    big, small = work / "big.csv", work / "small.csv"
+    generate(big, args.lines, ACCOUNTS["BARC-KLT"])
+    generate(small, max(args.lines // 10, 1000), ACCOUNTS["BARC-KPA"])
+    print(f"PostgreSQL, 2 cores; file of {args.lines:,} lines ({big.stat().st_size / 1e6:.1f} MB)")
+
+    floor, _ = spawn("--child", "floor", "--file", str(big), "--account", "BARC-KLT")
+    first, first_rss = spawn("--child", "import", "--file", str(big), "--account", "BARC-KLT")
+    second, second_rss = spawn("--child", "import", "--file", str(big), "--account", "BARC-KLT")
+    small_run, small_rss = spawn("--child", "import", "--file", str(small), "--account", "BARC-KPA")
+    n = args.lines
+    floor_rate, first_rate, second_rate = n / floor["seconds"], n / first["seconds"], n / second["seconds"]
+    print(f"raw COPY floor      {floor_rate:>10,.0f} lines/s  ({floor['seconds']:.1f} s)")
+    print(f"first import        {first_rate:>10,.0f} lines/s  ({first['seconds']:.1f} s)  {first['counts']['created']:,} created,"
+          f" status {first['status']}, peak {first_rss:.0f} MB")
+    print(f"second import       {second_rate:>10,.0f} lines/s  ({second['seconds']:.1f} s)  "
+          f"{second['counts']['duplicates']:,} duplicates, peak {second_rss:.0f} MB")
+    print(f"ratio first/floor   {first_rate / floor_rate:.2f}  (target >= 0.50)")
+    print(f"ratio second/first  {second_rate / first_rate:.2f}  (target >= 1.00)")
+    print(f"peak memory         {small_rss:.0f} MB at {small_run['counts']['rows']:,} lines, {first_rss:.0f} MB at {n:,} lines")
+
+
+if __name__ == "__main__":
+    main()
