@@ -54,3 +54,7 @@ def load_extra_kinds():
 from .contact_import import ContactImport  # noqa: E402
 
 register(ContactImport)
+
+from .document_import import DocumentImport  # noqa: E402
+
+register(DocumentImport)
