@@ -37,9 +37,15 @@ def period_is_open(*, legal_entity, period):
 def open_period_error(*, legal_entity, on_date):
     """The user-facing reason `on_date` cannot be used by the legal entity, or None when it can."""
     period = period_for_date(legal_entity=legal_entity, on_date=on_date)
+    return period_problem(legal_entity=legal_entity, on_date=on_date, period=period,
+                          is_open=period is not None and period_is_open(legal_entity=legal_entity, period=period))
+
+
+def period_problem(*, legal_entity, on_date, period, is_open):
+    """The message of `open_period_error` for a period (or None) already looked up."""
     if period is None:
         return f"No open financial period for {fmt_date(on_date)} in legal entity {legal_entity.code}"
-    if not period_is_open(legal_entity=legal_entity, period=period):
+    if not is_open:
         return f"Date {fmt_date(on_date)} is in period {period.code}, which is closed for {legal_entity.code}"
     return None
 
@@ -75,10 +81,14 @@ def rate_for(*, tenant, currency, on_date):
         .first()
     )
     if rate is None:
-        raise ValidationError(
-            {"currency_rate": ValidationError(f"No exchange rate for {currency.code} on {fmt_date(on_date)}", code="D13")}
-        )
+        raise no_rate_error(currency, on_date)
     return rate
+
+
+def no_rate_error(currency, on_date):
+    return ValidationError(
+        {"currency_rate": ValidationError(f"No exchange rate for {currency.code} on {fmt_date(on_date)}", code="D13")}
+    )
 
 
 def due_date_for(*, term, doc_date):

@@ -58,3 +58,7 @@ register(ContactImport)
 from .bank.barclays_net import BarclaysNet  # noqa: E402
 
 register(BarclaysNet)
+
+from .document_import import DocumentImport  # noqa: E402
+
+register(DocumentImport)

@@ -9,6 +9,11 @@ A kind built on it (`TabularKind`) says which columns it reads and implements th
   bulk lookups the chunk needs (one query per table per chunk, never one per row);
 - `write_chunk(job, results)`: write the chunk's created and updated rows (bulk writes).
 
+A kind whose rows can only be decided together (a document's lines, anywhere in the file) may
+hold rows back: `check_chunk` returns no result for them and `check_end(job)`, called after the
+last chunk, returns theirs; they are then recorded and written like one more chunk. With
+`count_by_group`, the outcome counts count groups (documents), not rows; `rows` still counts rows.
+
 `run_tabular` makes two passes over the file. The first validates every row and writes nothing: it
 gives the counts, the cell-level errors and the produced file of a dry run (*Validate*). If the
 run may write (not a dry run, and no error unless `partial`), the second pass reads the file
@@ -283,6 +288,8 @@ class TabularKind(Kind):
     produced_name = ""
     extra_produced_columns = ()  # e.g. _doc_no
     chunk_rows = CHUNK_ROWS
+    count_by_group = False  # outcomes counted once per RowResult.group (a document), not per row
+    unit = ("row", "rows")  # what the counts count, for the run's message
 
     def reader(self, ctx, handle, encoding):
         """(stream to close, reader) over the binary `handle`: the reader has `records()` (Record
@@ -303,6 +310,11 @@ class TabularKind(Kind):
 
     def check_chunk(self, job, records):
         raise NotImplementedError
+
+    def check_end(self, job):
+        """After the last chunk of a pass: the results of the rows `check_chunk` held back, in
+        row order (a kind that decides rows together, e.g. a document's lines)."""
+        return []
 
     def write_chunk(self, job, results):
         raise NotImplementedError
@@ -459,12 +471,21 @@ def _already_imported(ctx, import_file):
         ctx.warning(f"This file has already been imported by this interface (run {earlier.run.short_id})")
 
 
-def _record_rows(ctx, results, produced, failed, tallies, order):
+def _tally(tallies, result, counted):
+    """Count the result's outcome; with `counted` (a set), once per group."""
+    if counted is not None and result.group is not None:
+        if result.group in counted:
+            return
+        counted.add(result.group)
+    tallies[result.outcome] = tallies.get(result.outcome, 0) + 1
+
+
+def _record_rows(ctx, results, produced, failed, tallies, order, counted=None):
     """Tally the outcomes and report the errors, in row order then template column order (§1.7).
     The counts are set at the end of the run (`errors` counts rows, not messages)."""
     for result in results:
         outcome = result.outcome
-        tallies[outcome] = tallies.get(outcome, 0) + 1
+        _tally(tallies, result, counted)
         for column, value, message in sorted(result.errors, key=lambda e: order.get(e[0], len(order))):
             ctx.error(message, row=result.record.row, column=column, value=value)
         if outcome == ERROR:
@@ -510,7 +531,7 @@ def run_tabular(ctx, kind):
     _already_imported(ctx, import_file)
     try:
         kind.begin(job)
-    except FileRejected as rejected:
+    except FileRejected as rejected:  # e.g. an option the file needs is not set
         _report_file_errors(ctx, rejected)
         return
 
@@ -525,6 +546,7 @@ def _passes(ctx, kind, job, import_file, encoding, order, failed):
     # Pass 1: check every row; write nothing.
     produced = ProducedFile(kind.columns, kind.extra_produced_columns)
     tallies, rows = {}, 0
+    counted = set() if kind.count_by_group else None
     try:
         try:
             handle, stream, table = _open_table(ctx, import_file, kind, encoding)
@@ -540,21 +562,25 @@ def _passes(ctx, kind, job, import_file, encoding, order, failed):
                 results = kind.check_chunk(job, chunk)
                 _group_outcomes(results)
                 rows += len(chunk)
-                _record_rows(ctx, results, produced, failed, tallies, order)
+                _record_rows(ctx, results, produced, failed, tallies, order, counted)
                 ctx.progress(handle.tell(), size * (1 if ctx.dry_run else 2))
+            results = kind.check_end(job)
+            _group_outcomes(results)
+            _record_rows(ctx, results, produced, failed, tallies, order, counted)
         if rows == 0:
             ctx.warning("The file contains no data rows")
         for hint in job.date_hints():
             ctx.warning(hint)
         kind.after_check(job)
         errors = tallies.get(ERROR, 0)
-        valid = rows - errors
+        units = sum(tallies.values())  # rows, or documents with count_by_group
+        valid = units - errors
         may_write = not ctx.dry_run and (errors == 0 or (job.partial and valid > 0))
         if not may_write:
             failed_whole = errors > 0 and not ctx.dry_run
             ctx.counts.update(_counts_from(tallies, rows, failed_as_whole=failed_whole))
             ctx.produce_file(kind.produced_name, produced.finished(skip_valid=failed_whole))
-            _finish_status(ctx, job, rows, errors, wrote=False)
+            _finish_status(ctx, job, units, errors, wrote=False)
             if errors:
                 ctx.produce_file(failed_rows_name(kind.produced_name), failed.finished())
             return
@@ -567,6 +593,18 @@ def _passes(ctx, kind, job, import_file, encoding, order, failed):
         job.writing = True
         first_pass_errors = errors
         tallies, rows = {}, 0
+        counted = set() if kind.count_by_group else None
+
+        def check_and_write(results):
+            _group_outcomes(results)
+            new_errors = [r for r in results if r.outcome == ERROR]
+            if new_errors and not job.partial:
+                raise _Abort(new_errors)
+            kind.write_chunk(job, [r for r in results if r.outcome in (CREATED, UPDATED)])
+            for r in results:
+                _tally(tallies, r, counted)
+                produced.add(r)
+
         try:
             with transaction.atomic():
                 ctx.in_write_transaction = True
@@ -574,17 +612,10 @@ def _passes(ctx, kind, job, import_file, encoding, order, failed):
                 with stream:
                     kind.begin(job)
                     for chunk in _chunks(table.records(), kind.chunk_rows):
-                        results = kind.check_chunk(job, chunk)
-                        _group_outcomes(results)
                         rows += len(chunk)
-                        new_errors = [r for r in results if r.outcome == ERROR]
-                        if new_errors and not job.partial:
-                            raise _Abort(new_errors)
-                        kind.write_chunk(job, [r for r in results if r.outcome in (CREATED, UPDATED)])
-                        for r in results:
-                            tallies[r.outcome] = tallies.get(r.outcome, 0) + 1
-                            produced.add(r)
+                        check_and_write(kind.check_chunk(job, chunk))
                         ctx.progress(size + handle.tell(), size * 2)
+                    check_and_write(kind.check_end(job))
                 counts = _counts_from(tallies, rows)
                 kind.finish(job, counts)
                 ctx.in_write_transaction = False
@@ -603,22 +634,24 @@ def _passes(ctx, kind, job, import_file, encoding, order, failed):
         ctx.produce_file(kind.produced_name, produced.finished())
         if first_pass_errors:
             ctx.produce_file(failed_rows_name(kind.produced_name), failed.finished())
-        _finish_status(ctx, job, rows, tallies.get(ERROR, 0), wrote=True)
+        _finish_status(ctx, job, sum(tallies.values()), tallies.get(ERROR, 0), wrote=True)
     finally:
         produced.close()
 
 
-def _finish_status(ctx, job, rows, errors, *, wrote):
-    """§1.6: failed on any row error without partial, or partial with every row in error;
-    completed with errors when partial wrote some rows; otherwise succeeded."""
+def _finish_status(ctx, job, units, errors, *, wrote):
+    """§1.6: failed on any row error without partial, or partial with every row (every document)
+    in error; completed with errors when partial wrote some; otherwise succeeded. `units` is the
+    number of rows, or of documents for a kind that counts by group."""
     counts = ctx.counts
     summary = ", ".join(f"{counts[n]} {n}" for n in ("created", "updated", "unchanged", "duplicates", "skipped", "errors")
                         if counts.get(n))
     prefix = "Validation only, nothing was written: " if ctx.dry_run else ""
-    if errors and (not job.partial or errors == rows):
+    one, many = job.kind.unit
+    if errors and (not job.partial or errors == units):
         what = "would fail" if ctx.dry_run else "failed"
-        ctx.finish_as(RunStatus.FAILED, f"{prefix}the file {what}: {errors} row{'s' if errors != 1 else ''} "
-                                        f"with errors{'' if job.partial else ', so no row was imported'}. {summary}.")
+        ctx.finish_as(RunStatus.FAILED, f"{prefix}the file {what}: {errors} {one if errors == 1 else many} "
+                                        f"with errors{'' if job.partial else f', so no {one} was imported'}. {summary}.")
     elif errors:
         ctx.finish_as(RunStatus.COMPLETED_WITH_ERRORS, f"{prefix}{summary}.")
     else:

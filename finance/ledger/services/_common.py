@@ -67,8 +67,11 @@ class Errors:
             raise ValidationError(self.items)
 
 
-def resolve(model, tenant, value, thing, *, errors=None, key=None, required=False, **filters):
+def resolve(model, tenant, value, thing, *, errors=None, key=None, required=False, find=None, **filters):
     """The `model` row of `tenant` that `value` names: an instance or its code (any case).
+
+    `find(model, code, **filters)` looks a code up (default: one query); a caller that holds the
+    tenant's rows in memory passes its own.
 
     Another tenant's instance is treated exactly like a code that does not exist. With `errors`
     the problem is collected under `key` and None returned; without, ValidationError is raised.
@@ -85,7 +88,10 @@ def resolve(model, tenant, value, thing, *, errors=None, key=None, required=Fals
         message = (f"{thing} '{getattr(value, 'code', value.pk)}' does not exist", "E07")
     else:
         code = str(value).strip()
-        found = model.objects.filter(tenant=tenant, code__iexact=code, **filters).first()
+        if find is not None:
+            found = find(model, code, **filters)
+        else:
+            found = model.objects.filter(tenant=tenant, code__iexact=code, **filters).first()
         if found is not None:
             return found
         message = (f"{thing} '{code}' does not exist", "E07")

@@ -48,6 +48,45 @@ CUSTOMER_DEFAULTS = {"department": "customer_department", "cost_centre": "custom
 DATE_LABELS = {"doc_date": "Document date", "tax_date": "Tax date", "due_date": "Due date"}
 
 
+class Lookups:
+    """The reads `clean_document` makes, each answered by the database. A caller that checks many
+    documents at once (the document import) passes a subclass that answers from tables it loaded
+    in bulk, so the rules stay the same and the queries do not grow with the documents."""
+
+    def __init__(self, tenant):
+        self.tenant = tenant
+
+    def find(self, model, code, **filters):
+        """The `model` row of the tenant whose code is `code` (any case), or None."""
+        return model.objects.filter(tenant=self.tenant, code__iexact=code, **filters).first()
+
+    def open_period_error(self, entity, on_date):
+        return open_period_error(legal_entity=entity, on_date=on_date)
+
+    def rate(self, currency, on_date):
+        """As `selectors.rate_for`: raises ValidationError (D13) when there is no rate."""
+        return rate_for(tenant=self.tenant, currency=currency, on_date=on_date)
+
+    def default_term(self):
+        return default_payment_term(tenant=self.tenant)
+
+    def doc_ref_user(self, entity, doc_type, doc_ref, instance):
+        """The other document of (legal entity, type) whose doc_ref is `doc_ref` (any case), or None."""
+        clash = Document.objects.filter(tenant=self.tenant, legal_entity=entity, doc_type=doc_type, doc_ref__iexact=doc_ref)
+        if instance is not None:
+            clash = clash.exclude(pk=instance.pk)
+        return clash.first()
+
+    def their_doc_no_used(self, contact, doc_type, their_doc_no, instance):
+        """Whether another document (not void) of the supplier and type has this supplier number."""
+        clash = Document.objects.filter(
+            tenant=self.tenant, contact=contact, doc_type=doc_type, their_doc_no__iexact=their_doc_no
+        ).exclude(status=DocumentStatus.VOID)
+        if instance is not None:
+            clash = clash.exclude(pk=instance.pk)
+        return clash.exists()
+
+
 @dataclass
 class CleanDocument:
     header: dict
@@ -83,13 +122,13 @@ def _amount(errors, key, value, *, places=2):
         return None
 
 
-def _contact(errors, tenant, family, value):
+def _contact(errors, tenant, family, value, lookups):
     if family == DocumentFamily.JOURNAL:
         if value not in (None, ""):
             errors.add("contact", "Contact account must be blank for journals", code="D14")
         return None
     sales = family in SALES_FAMILIES
-    contact = resolve(ContactAccount, tenant, value, "Contact account", key="contact", errors=errors)
+    contact = resolve(ContactAccount, tenant, value, "Contact account", key="contact", errors=errors, find=lookups.find)
     if value is None or (isinstance(value, str) and not value.strip()):
         errors.add("contact", f"Contact account is required for {'sales' if sales else 'purchase'} documents", code="E06")
     elif contact is not None:
@@ -102,7 +141,7 @@ def _contact(errors, tenant, family, value):
     return contact
 
 
-def _their_doc_no(errors, tenant, family, doc_type, contact, value, instance):
+def _their_doc_no(errors, family, doc_type, contact, value, instance, lookups):
     if family == DocumentFamily.JOURNAL:
         if value:
             errors.add("their_doc_no", "Supplier document number must be blank for journals", code="D14")
@@ -111,22 +150,17 @@ def _their_doc_no(errors, tenant, family, doc_type, contact, value, instance):
         if not value:
             errors.add("their_doc_no", "Supplier document number is required for purchase documents", code="E06")
         elif contact is not None and doc_type is not None:
-            clash = Document.objects.filter(
-                tenant=tenant, contact=contact, doc_type=doc_type, their_doc_no__iexact=value
-            ).exclude(status=DocumentStatus.VOID)
-            if instance is not None:
-                clash = clash.exclude(pk=instance.pk)
-            if clash.exists():
+            if lookups.their_doc_no_used(contact, doc_type, value, instance):
                 errors.add(
                     "their_doc_no", f"Supplier document number '{value}' already exists for supplier {contact.code}", code="D12"
                 )
     return value
 
 
-def _currency_and_rate(errors, tenant, entity, contact, currency, rate, on_date):
+def _currency_and_rate(errors, tenant, entity, contact, currency, rate, on_date, lookups):
     if currency in (None, ""):
         currency = getattr(contact, "currency", None) or (entity.base_currency if entity else None)
-    currency = resolve(Currency, tenant, currency, "Currency", key="currency", errors=errors)
+    currency = resolve(Currency, tenant, currency, "Currency", key="currency", errors=errors, find=lookups.find)
     if currency is None:
         return None, None
     rate = _amount(errors, "currency_rate", rate, places=6)
@@ -142,20 +176,22 @@ def _currency_and_rate(errors, tenant, entity, contact, currency, rate, on_date)
     if on_date is None:
         return currency, None
     try:
-        return currency, rate_for(tenant=tenant, currency=currency, on_date=on_date)
+        return currency, lookups.rate(currency, on_date)
     except ValidationError as error:  # no rate on or before the date
         for message in error.messages:
             errors.add("currency_rate", message, code="D13")
         return currency, None
 
 
-def _line(errors, tenant, family, contact, header_description, n, raw):
+def _line(errors, tenant, family, contact, header_description, n, raw, lookups):
     key = f"lines[{n}]."
     unknown = set(raw) - LINE_FIELDS
     if unknown:
         raise TypeError(f"Unknown line field(s): {', '.join(sorted(unknown))}")
     journal = family == DocumentFamily.JOURNAL
-    account = resolve(NominalAccount, tenant, raw.get("account"), "Account", key=key + "account", errors=errors, required=True)
+    find = lookups.find
+    account = resolve(NominalAccount, tenant, raw.get("account"), "Account", key=key + "account", errors=errors, required=True,
+                      find=find)
     net = _amount(errors, key + "net_amount", raw.get("net_amount"))
     if net is None and key + "net_amount" not in errors:
         errors.add(key + "net_amount", "Net amount is required", code="E06")
@@ -165,15 +201,15 @@ def _line(errors, tenant, family, contact, header_description, n, raw):
         "description": _text(errors, key + "description", raw.get("description") or header_description, DocumentLine, "description"),
         "quantity": _amount(errors, key + "quantity", raw.get("quantity", 1), places=4),
         "unit_price": _amount(errors, key + "unit_price", raw.get("unit_price"), places=4),
-        "product": resolve(Product, tenant, raw.get("product"), "Product", key=key + "product", errors=errors),
-        "unit": resolve(UnitOfMeasure, tenant, raw.get("unit"), "Unit of measure", key=key + "unit", errors=errors),
+        "product": resolve(Product, tenant, raw.get("product"), "Product", key=key + "product", errors=errors, find=find),
+        "unit": resolve(UnitOfMeasure, tenant, raw.get("unit"), "Unit of measure", key=key + "unit", errors=errors, find=find),
         "net_amount": net,
     }
     if line["quantity"] is None:
         line["quantity"] = Decimal("1")
     for field, kind in DIMENSIONS:
         thing = DimensionKind(kind).label
-        value = resolve(Dimension, tenant, raw.get(field), thing, key=key + field, errors=errors, kind=kind)
+        value = resolve(Dimension, tenant, raw.get(field), thing, key=key + field, errors=errors, find=find, kind=kind)
         if value is None and key + field not in errors and family in SALES_FAMILIES and field in CUSTOMER_DEFAULTS:
             value = getattr(contact, CUSTOMER_DEFAULTS[field], None) if contact is not None else None
         line[field] = value
@@ -197,7 +233,7 @@ def _line(errors, tenant, family, contact, header_description, n, raw):
         errors.add(
             key + "account", f"Account {account.code} is a control or VAT account and cannot be used on a document line", code="D10"
         )
-    band = resolve(TaxBand, tenant, raw.get("tax_band"), "Tax band", key=key + "tax_band", errors=errors, required=True)
+    band = resolve(TaxBand, tenant, raw.get("tax_band"), "Tax band", key=key + "tax_band", errors=errors, required=True, find=find)
     line["tax_band"] = band
     tax = _amount(errors, key + "tax_amount", raw.get("tax_amount"))
     gross = _amount(errors, key + "gross_amount", raw.get("gross_amount"))
@@ -242,12 +278,16 @@ def _totals(errors, family, lines):
 
 def clean_document(
     *, tenant, legal_entity, doc_type, doc_ref, contact, doc_date, tax_date, due_date, their_doc_no, their_ref,
-    description, currency, currency_rate, lines, batch_no, instance=None,
+    description, currency, currency_rate, lines, batch_no, instance=None, lookups=None,
 ):
-    """Resolve, default and check a document; returns CleanDocument or raises ValidationError."""
+    """Resolve, default and check a document; returns CleanDocument or raises ValidationError.
+
+    `lookups` answers the reads (codes, periods, rates, clashes); by default the database."""
     errors = Errors()
-    entity = resolve(LegalEntity, tenant, legal_entity, "Legal entity", key="legal_entity", errors=errors, required=True)
-    dtype = resolve(DocumentType, tenant, doc_type, "Document type", key="doc_type", errors=errors, required=True)
+    lookups = lookups or Lookups(tenant)
+    find = lookups.find
+    entity = resolve(LegalEntity, tenant, legal_entity, "Legal entity", key="legal_entity", errors=errors, required=True, find=find)
+    dtype = resolve(DocumentType, tenant, doc_type, "Document type", key="doc_type", errors=errors, required=True, find=find)
     family = dtype.family if dtype is not None else None
     header = {
         "legal_entity": entity,
@@ -260,37 +300,37 @@ def clean_document(
         "doc_date": _date(errors, "doc_date", doc_date, required=True),
     }
     header["tax_date"] = _date(errors, "tax_date", tax_date) or header["doc_date"]
-    header["contact"] = _contact(errors, tenant, family, contact) if family else None
+    header["contact"] = _contact(errors, tenant, family, contact, lookups) if family else None
     if entity is not None and header["doc_date"] is not None:
-        problem = open_period_error(legal_entity=entity, on_date=header["doc_date"])
+        problem = lookups.open_period_error(entity, header["doc_date"])
         if problem:
             errors.add("doc_date", problem, code="D07")
     if family is not None:
-        _their_doc_no(errors, tenant, family, dtype, header["contact"], header["their_doc_no"], instance)
+        _their_doc_no(errors, family, dtype, header["contact"], header["their_doc_no"], instance, lookups)
     due = _date(errors, "due_date", due_date)
     if family == DocumentFamily.JOURNAL and due_date is not None:
         errors.add("due_date", "Due date must be blank for journals", code="D14")
     elif family is not None and due is None and header["doc_date"] is not None:
-        term = getattr(header["contact"], "pay_term", None) or default_payment_term(tenant=tenant)
+        term = getattr(header["contact"], "pay_term", None) or lookups.default_term()
         due = due_date_for(term=term, doc_date=header["doc_date"]) if term is not None else None
     if due is not None and header["doc_date"] is not None and due < header["doc_date"]:
         errors.add("due_date", "Due date cannot be before the document date")
     header["due_date"] = due if family != DocumentFamily.JOURNAL else None
     header["currency"], header["currency_rate"] = _currency_and_rate(
-        errors, tenant, entity, header["contact"], currency, currency_rate, header["doc_date"]
+        errors, tenant, entity, header["contact"], currency, currency_rate, header["doc_date"], lookups
     )
     if header["doc_ref"] and entity is not None and dtype is not None:
-        clash = Document.objects.filter(tenant=tenant, legal_entity=entity, doc_type=dtype, doc_ref__iexact=header["doc_ref"])
-        if instance is not None:
-            clash = clash.exclude(pk=instance.pk)
-        other = clash.first()
+        other = lookups.doc_ref_user(entity, dtype, header["doc_ref"], instance)
         if other is not None:
             errors.add("doc_ref", f"Document reference '{header['doc_ref']}' is already used by {other.doc_no}", code="E08")
     clean_lines = []
     if not lines:
         errors.add("lines", "A document needs at least one line", code="E06")
     elif family is not None:
-        clean_lines = [_line(errors, tenant, family, header["contact"], header["description"], n, raw) for n, raw in enumerate(lines, 1)]
+        clean_lines = [
+            _line(errors, tenant, family, header["contact"], header["description"], n, raw, lookups)
+            for n, raw in enumerate(lines, 1)
+        ]
         if not any(key.startswith("lines[") for key in errors.items):
             header.update(_totals(errors, family, clean_lines))
     errors.raise_if_any()

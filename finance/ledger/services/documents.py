@@ -58,17 +58,18 @@ def sync_copy(given, locked):
 @ledger_service
 def document_create(
     *, tenant, actor, legal_entity, doc_type, doc_ref=None, contact=None, doc_date, tax_date=None, due_date=None,
-    their_doc_no="", their_ref="", description="", currency=None, currency_rate=None, lines, batch_no="",
+    their_doc_no="", their_ref="", description="", currency=None, currency_rate=None, lines, batch_no="", lookups=None,
 ):
     """Create a draft document numbered from its type's series; doc_ref defaults to that number.
 
     Codes (or instances) are resolved within `tenant`; any problem raises ValidationError and
-    writes nothing, not even a number taken from the series.
+    writes nothing, not even a number taken from the series. `lookups`: see `clean_document`.
     """
     clean = clean_document(
         tenant=tenant, legal_entity=legal_entity, doc_type=doc_type, doc_ref=doc_ref, contact=contact,
         doc_date=doc_date, tax_date=tax_date, due_date=due_date, their_doc_no=their_doc_no, their_ref=their_ref,
         description=description, currency=currency, currency_rate=currency_rate, lines=lines, batch_no=batch_no,
+        lookups=lookups,
     )
     header = clean.header
     doc_no = series_next(series=header["doc_type"].series)
@@ -96,7 +97,7 @@ def document_create(
 @ledger_service
 def document_update_draft(
     *, document, actor, legal_entity, doc_ref=None, contact=None, doc_date, tax_date=None, due_date=None,
-    their_doc_no="", their_ref="", description="", currency=None, currency_rate=None, lines, batch_no="",
+    their_doc_no="", their_ref="", description="", currency=None, currency_rate=None, lines, batch_no="", lookups=None,
 ):
     """Replace a draft's header and all its lines (the document type and number stay). doc_ref None keeps it."""
     given = document
@@ -108,6 +109,7 @@ def document_update_draft(
         doc_ref=document.doc_ref if doc_ref is None else doc_ref, contact=contact, doc_date=doc_date,
         tax_date=tax_date, due_date=due_date, their_doc_no=their_doc_no, their_ref=their_ref, description=description,
         currency=currency, currency_rate=currency_rate, lines=lines, batch_no=batch_no, instance=document,
+        lookups=lookups,
     )
     if not clean.header["doc_ref"]:
         clean.header["doc_ref"] = document.doc_no
