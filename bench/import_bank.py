@@ -13,6 +13,7 @@ peak memory flat in the file's size.
 """
 
 import argparse
+import io
 import json
 import os
 import random
@@ -157,7 +158,7 @@ def main():
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", stdout=io.StringIO())
     work = Path(tempfile.mkdtemp(prefix="bench-bank-"))
     big, small = work / "big.csv", work / "small.csv"
     generate(big, args.lines, ACCOUNTS["BARC-KLT"])
