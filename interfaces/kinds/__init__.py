@@ -52,5 +52,7 @@ def load_extra_kinds():
 # Product kinds are registered here, one line each, as they arrive.
 
 from .contact_import import ContactImport  # noqa: E402
+from .notes_import import NotesImport  # noqa: E402
 
 register(ContactImport)
+register(NotesImport)
