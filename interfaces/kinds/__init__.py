@@ -51,14 +51,12 @@ def load_extra_kinds():
 
 # Product kinds are registered here, one line each, as they arrive.
 
+from .bank.barclays_net import BarclaysNet  # noqa: E402
 from .contact_import import ContactImport  # noqa: E402
+from .document_import import DocumentImport  # noqa: E402
+from .notes_import import NotesImport  # noqa: E402
 
 register(ContactImport)
-
-from .bank.barclays_net import BarclaysNet  # noqa: E402
-
-register(BarclaysNet)
-
-from .document_import import DocumentImport  # noqa: E402
-
 register(DocumentImport)
+register(NotesImport)
+register(BarclaysNet)
