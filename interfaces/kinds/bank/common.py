@@ -11,6 +11,7 @@ names). Everything after parsing is here.
 from __future__ import annotations
 
 import hashlib
+import uuid
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
@@ -324,20 +325,17 @@ class BankStatementKind(TabularKind):
 
     def write_chunk(self, job, results):
         state = job.state
-        lines = []
+        rows = []
         for result in results:
             account, line, key = result.payload
             statement = self._statement(job, account)
             seq = state["next_seq"][account.pk]
             state["next_seq"][account.pk] = seq - 1 if self.newest_first else seq + 1
-            lines.append(BankStatementLine(
-                tenant=job.tenant, statement=statement, bank_account=account, seq=seq, date=line.date,
-                value_date=line.value_date, amount=line.amount, currency=account.currency, description=line.description,
-                reference=line.reference, type=line.type, cheque_no=line.cheque_no, transaction_id=line.transaction_id,
-                balance=line.balance, dedupe_key=key,
-            ))
+            rows.append((uuid.uuid4(), job.tenant.pk, statement.pk, account.pk, seq, line.date, line.value_date, line.amount,
+                         account.currency_id, line.description, line.reference, line.type, line.cheque_no,
+                         line.transaction_id, line.balance, key))
             statement.line_count += 1
-        _insert_lines(lines)
+        _insert_lines(rows)
 
     def finish(self, job, counts):
         ctx = job.ctx
@@ -356,17 +354,18 @@ COPY_FIELDS = ("uuid", "tenant_id", "statement_id", "bank_account_id", "seq", "d
                "description", "reference", "type", "cheque_no", "transaction_id", "balance", "dedupe_key")
 
 
-def _insert_lines(lines):
-    """Insert statement lines: PostgreSQL's COPY (the lines are plain values: no signals, no
-    per-row SQL), else bulk inserts."""
+def _insert_lines(rows):
+    """Insert statement lines given as tuples of COPY_FIELDS: PostgreSQL's COPY (plain values: no
+    model instances, no per-row SQL), else bulk inserts."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
-        BankStatementLine.objects.bulk_create(lines, batch_size=2000)
+        BankStatementLine.objects.bulk_create(
+            [BankStatementLine(**dict(zip(COPY_FIELDS, row))) for row in rows], batch_size=2000)
         return
     table = BankStatementLine._meta.db_table
     columns = ", ".join(COPY_FIELDS)
     connection.ensure_connection()
     with connection.connection.cursor() as cursor, cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
-        for line in lines:
-            copy.write_row([getattr(line, name) for name in COPY_FIELDS])
+        for row in rows:
+            copy.write_row(row)
