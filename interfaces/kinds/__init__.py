@@ -58,3 +58,11 @@ register(ContactImport)
 from .bank.barclays_net import BarclaysNet  # noqa: E402
 
 register(BarclaysNet)
+
+from .bank.coop_text import CoopText  # noqa: E402
+
+register(CoopText)
+
+from .bank.coop_csv import CoopCsv  # noqa: E402
+
+register(CoopCsv)

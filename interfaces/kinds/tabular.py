@@ -282,6 +282,7 @@ class TabularKind(Kind):
     mandatory = ()
     produced_name = ""
     extra_produced_columns = ()  # e.g. _doc_no
+    error_columns = None  # the column order a row's errors are listed in (§1.7); None: `columns`
     chunk_rows = CHUNK_ROWS
 
     def reader(self, ctx, handle, encoding):
@@ -498,7 +499,8 @@ def run_tabular(ctx, kind):
     """Check (and, when allowed, write) the run's one input file; see the module's docstring."""
     files = ctx.files
     import_file = files[0]
-    order = {c.name: n for n, c in enumerate(kind.columns)}
+    names = kind.error_columns if kind.error_columns is not None else [c.name for c in kind.columns]
+    order = {name: n for n, name in enumerate(names)}
     job = Job(ctx, kind)
     ctx.job = job  # a kind's reader may read dates through it (the date hints)
     try:

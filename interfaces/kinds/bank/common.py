@@ -163,7 +163,9 @@ class BankStatementKind(TabularKind):
         account = accounts.find(identity)
         if account is None:
             value = line.account_no or line.iban or line.account_code
-            result.error(line.account_column, value if line.account_row is None else None, describe_identity(identity))
+            # A code is named as written (E07 quotes the value as read), not upper-cased.
+            message = f"Bank account '{line.account_code}' does not exist" if identity[0] == "code" else describe_identity(identity)
+            result.error(line.account_column, value if line.account_row is None else None, message)
         return account
 
     def check_chunk(self, job, records):
