@@ -66,3 +66,7 @@ register(CoopText)
 from .bank.coop_csv import CoopCsv  # noqa: E402
 
 register(CoopCsv)
+
+from .bank.custom_csv import CustomCsv  # noqa: E402
+
+register(CustomCsv)
