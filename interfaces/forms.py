@@ -1,7 +1,9 @@
 """Forms of the interface pages: New, Edit (Configuration and Defaults tabs) and Run.
 
 The kind's own settings are fields generated from its options (`Kind.option_specs()`), unless the
-kind brings its own `config_form`; either way every choice list is the environment's own.
+kind brings its own `config_form`; either way every choice list is the environment's own. A kind's
+own section (`Kind.settings_section`, e.g. the custom bank CSV's Mapped fields grid) edits the
+options it owns and is saved with the tab.
 """
 
 import datetime
@@ -100,18 +102,23 @@ class InterfaceEditForm(StyledFormMixin, forms.Form):
     def __init__(self, *args, interface, **kwargs):
         self.interface = interface
         self.kind = kinds.get(interface.kind)
+        section_class = getattr(self.kind, "settings_section", None) if self.kind is not None else None
         initial = {
             "description": interface.description, "enabled": interface.enabled, "owner": interface.owner_id,
             "batch_series": interface.batch_series.code if interface.batch_series_id else None,
             "date_format": interface.date_format, "datetime_format": interface.datetime_format,
         }
         self.config_names = []
+        owned = section_class.owns if section_class is not None else (lambda name: False)
         if self.kind is not None and self.kind.config_form is None:
             values = self.kind.defaults(interface)
             for name in self.kind.option_specs():
-                if name not in DEFAULTS_OPTIONS:
+                if name not in DEFAULTS_OPTIONS and not owned(name):
                     initial[CONFIG_PREFIX + name] = values[name]
         super().__init__(*args, initial=initial, **kwargs)
+        # The kind's own section (e.g. the Mapped fields grid) edits the options it owns.
+        self.section = section_class(interface=interface, kind=self.kind, data=self.data if self.is_bound else None,
+                                     files=self.files if self.is_bound else None) if section_class is not None else None
         from django.contrib.auth import get_user_model
 
         members = Membership.objects.filter(tenant=interface.tenant, is_active=True).values("user_id")
@@ -120,7 +127,7 @@ class InterfaceEditForm(StyledFormMixin, forms.Form):
         self.fields["date_format"].choices = _date_format_choices(interface.date_format)
         if self.kind is not None and self.kind.config_form is None:
             for name, spec in self.kind.option_specs().items():
-                if name not in DEFAULTS_OPTIONS:
+                if name not in DEFAULTS_OPTIONS and not owned(name):
                     self.fields[CONFIG_PREFIX + name] = option_field(name, spec, required=spec.type not in (bool, str))
                     self.config_names.append(name)
             for name in self.config_names:
@@ -136,11 +143,32 @@ class InterfaceEditForm(StyledFormMixin, forms.Form):
     def defaults_have_errors(self):
         return any(name in self.errors for name in self.DEFAULTS_FIELDS)
 
+    def is_valid(self):
+        valid = super().is_valid()
+        return (self.section.is_valid() if self.section is not None else True) and valid
+
+    @property
+    def section_has_errors(self):
+        return self.section is not None and bool(getattr(self.section, "has_errors", False))
+
+    def option_value(self, name):
+        """A kind option as posted on this tab if it is valid, else as saved (for a section's
+        action, which runs before the tab is saved)."""
+        field = self.fields.get(CONFIG_PREFIX + name)
+        if field is not None and self.is_bound:
+            try:
+                return field.clean(field.widget.value_from_datadict(self.data, self.files, self.add_prefix(CONFIG_PREFIX + name)))
+            except forms.ValidationError:
+                pass
+        return self.kind.defaults(self.interface).get(name)
+
     def changes(self):
         data = self.cleaned_data
         changes = {name: data[name] for name in ("description", "enabled", "owner", "batch_series", "date_format", "datetime_format")}
-        if self.config_names:
+        if self.config_names or self.section is not None:
             changes["config"] = {name: _json_value(data[CONFIG_PREFIX + name]) for name in self.config_names}
+        if self.section is not None:
+            changes["config"].update(self.section.config())
         return changes
 
     def add_service_errors(self, error):

@@ -116,18 +116,27 @@ def interface_new(request):
 
 @require_perm("interfaces.configure")
 def interface_edit(request, interface_id):
-    """Edit: the Configuration tab (the kind's settings) and the Defaults tab."""
+    """Edit: the Configuration tab (the kind's settings, and the kind's own section if it has one,
+    such as the Mapped fields grid) and the Defaults tab. A section's own button (reading a sample
+    file) shows the page again with what it found and saves nothing."""
     interface = _interface(request, interface_id)
-    form = InterfaceEditForm(request.POST or None, interface=interface)
+    form = InterfaceEditForm(request.POST or None, request.FILES or None, interface=interface)
     status = 200
-    if request.method == "POST":
+    section_action = request.POST.get("_section") if request.method == "POST" else None
+    if section_action and form.section is not None and form.section.act(section_action, form):
+        status = 400 if form.section.error else 200
+    elif request.method == "POST":
         if form.is_valid():
             try:
-                services.interface_update(interface=interface, actor=request.user, **form.changes())
+                interface = services.interface_update(interface=interface, actor=request.user, **form.changes())
             except ValidationError as error:
                 form.add_service_errors(error)
             else:
                 messages.success(request, f"Interface '{form.cleaned_data['description']}' saved.")
+                if form.section is not None:
+                    kind = kinds.get(interface.kind)
+                    for warning in form.section.warnings(kind.defaults(interface)):
+                        messages.warning(request, warning)
                 return redirect(_interface_url(interface))
         status = 400
     kind = kinds.get(interface.kind)

@@ -60,3 +60,15 @@ register(ContactImport)
 register(DocumentImport)
 register(NotesImport)
 register(BarclaysNet)
+
+from .bank.coop_text import CoopText  # noqa: E402
+
+register(CoopText)
+
+from .bank.coop_csv import CoopCsv  # noqa: E402
+
+register(CoopCsv)
+
+from .bank.custom_csv import CustomCsv  # noqa: E402
+
+register(CustomCsv)

@@ -131,6 +131,12 @@ class Kind:
     options = {}
     # A Django form class for the Configuration tab; None generates one from `options`.
     config_form = None
+    # A section of the kind's own on the Configuration tab (a mapping grid, say), or None: a class
+    # built with (interface=, kind=, data=, files=) that `owns(name)` some options (left out of the
+    # generated fields), may `act(action, form)` on its own buttons, and gives `is_valid()` and
+    # `config()` (its options' values) when the tab is saved; `template` renders it. See
+    # `kinds/bank/mapping.py`.
+    settings_section = None
 
     def option_specs(self):
         """The options as Option objects, in declaration order."""

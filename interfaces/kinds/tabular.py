@@ -287,7 +287,10 @@ class TabularKind(Kind):
     mandatory = ()
     produced_name = ""
     extra_produced_columns = ()  # e.g. _doc_no
+    error_columns = None  # the column order a row's errors are listed in (§1.7); None: `columns`
     chunk_rows = CHUNK_ROWS
+    # The failed rows as read, with an error column, to fix and import again (template layouts).
+    failed_rows_file = True
     count_by_group = False  # outcomes counted once per RowResult.group (a document), not per row
     unit = ("row", "rows")  # what the counts count, for the run's message
 
@@ -519,7 +522,8 @@ def run_tabular(ctx, kind):
     """Check (and, when allowed, write) the run's one input file; see the module's docstring."""
     files = ctx.files
     import_file = files[0]
-    order = {c.name: n for n, c in enumerate(kind.columns)}
+    names = kind.error_columns if kind.error_columns is not None else [c.name for c in kind.columns]
+    order = {name: n for n, name in enumerate(names)}
     job = Job(ctx, kind)
     ctx.job = job  # a kind's reader may read dates through it (the date hints)
     try:
@@ -571,7 +575,11 @@ def _passes(ctx, kind, job, import_file, encoding, order, failed):
             ctx.warning("The file contains no data rows")
         for hint in job.date_hints():
             ctx.warning(hint)
-        kind.after_check(job)
+        try:
+            kind.after_check(job)
+        except FileRejected as rejected:  # the file as a whole cannot be imported (B07)
+            _report_file_errors(ctx, rejected)
+            return
         errors = tallies.get(ERROR, 0)
         units = sum(tallies.values())  # rows, or documents with count_by_group
         valid = units - errors
@@ -581,7 +589,7 @@ def _passes(ctx, kind, job, import_file, encoding, order, failed):
             ctx.counts.update(_counts_from(tallies, rows, failed_as_whole=failed_whole))
             ctx.produce_file(kind.produced_name, produced.finished(skip_valid=failed_whole))
             _finish_status(ctx, job, units, errors, wrote=False)
-            if errors:
+            if errors and kind.failed_rows_file:
                 ctx.produce_file(failed_rows_name(kind.produced_name), failed.finished())
             return
     finally:
@@ -632,7 +640,7 @@ def _passes(ctx, kind, job, import_file, encoding, order, failed):
             ctx.in_write_transaction = False
         ctx.counts.update(counts)
         ctx.produce_file(kind.produced_name, produced.finished())
-        if first_pass_errors:
+        if first_pass_errors and kind.failed_rows_file:
             ctx.produce_file(failed_rows_name(kind.produced_name), failed.finished())
         _finish_status(ctx, job, sum(tallies.values()), tallies.get(ERROR, 0), wrote=True)
     finally:

@@ -199,3 +199,12 @@ def test_another_environment_cannot_void_a_run(demo, tmp_path, client):
     for name in ("run_void", "run_restore"):
         assert client.post(reverse(f"interfaces:{name}", kwargs={"tenant_slug": "harrier", "run_id": report["run"]})).status_code == 404
         assert client.post(reverse(f"interfaces:{name}", kwargs={"tenant_slug": "demo", "run_id": report["run"]})).status_code == 404
+
+
+def test_a_run_for_an_account_the_file_does_not_hold_fails(demo, tmp_path):
+    report = run_file(tmp_path, SAMPLE, "--option", "bank_account=BARC-KPA")
+    assert report["status"] == "failed"
+    assert report["errors"] == [{"row": None, "column": None, "value": None,
+                                 "message": "The file contains no lines for bank account BARC-KPA"}]
+    assert all(v == 0 for v in report["counts"].values())
+    assert not any(path.endswith("failed rows.csv") for path in report["files"])

@@ -135,13 +135,14 @@ class BankStatementKind(TabularKind):
     mandatory = ()
     produced_name = "Bank statement file import.csv"
     extra_produced_columns = ("_dedupe_key",)
+    failed_rows_file = False  # a bank's file is fixed at the bank: import it again after a correction
     newest_first = False  # files that list the latest line first (stored in date order anyway)
 
     def begin(self, job):
         ctx = job.ctx
         accounts = Accounts(job.tenant)
         job.state.update(accounts=accounts, counters={}, ids={}, ranges={}, booked={}, other=0, statements={},
-                         next_seq={}, balances={}, restrict=None, default=None)
+                         next_seq={}, balances={}, restrict=None, default=None, matched=0)
         given = ctx.run.options.get("bank_account", "")  # only a run's own choice restricts the file
         configured = (ctx.interface.config or {}).get("bank_account", "")
         if given:
@@ -165,7 +166,9 @@ class BankStatementKind(TabularKind):
         account = accounts.find(identity)
         if account is None:
             value = line.account_text or line.account_no or line.iban or line.account_code
-            result.error(line.account_column, value if line.account_row is None else None, describe_identity(identity))
+            # A code is named as written (E07 quotes the value as read), not upper-cased.
+            message = f"Bank account '{line.account_code}' does not exist" if identity[0] == "code" else describe_identity(identity)
+            result.error(line.account_column, value if line.account_row is None else None, message)
         return account
 
     def check_chunk(self, job, records):
@@ -199,6 +202,7 @@ class BankStatementKind(TabularKind):
             account = self._account(job, result, line)
             if account is None:
                 continue
+            state["matched"] += 1
             currency = (line.currency or "").strip().upper()
             if currency and currency != account.currency.code.upper():
                 result.error(line.currency_column, line.currency,
@@ -286,6 +290,8 @@ class BankStatementKind(TabularKind):
     def after_check(self, job):
         """Warnings of the whole file: other accounts skipped, overlapping statements, balances."""
         state = job.state
+        if state["restrict"] is not None and not state["matched"]:
+            raise FileRejected((None, None, f"The file contains no lines for bank account {state['restrict'].code}"))
         if state["other"]:
             job.ctx.warning(f"{state['other']} lines for other bank accounts were skipped")
         fmt = job.tenant.date_format
