@@ -204,10 +204,13 @@ class RunForm(StyledFormMixin, forms.Form):
         if not kind.accepts_files:
             del self.fields["files"]
         else:
-            self.fields["files"].help_text = "One or more text files, up to the upload size limit."
+            self.fields["files"].help_text = ("The file to import, up to the upload size limit." if kind.max_files == 1
+                                              else "One or more text files, up to the upload size limit.")
         self.option_names = []
         defaults = kind.defaults(interface)
         for name, spec in kind.option_specs().items():
+            if "." in name:
+                continue  # a column mapping (map.date, ...) belongs to the interface's settings
             field = option_field(name, spec)
             field.required = False
             field.initial = defaults[name]
