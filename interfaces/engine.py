@@ -73,9 +73,8 @@ class RunContext:
         connection (PostgreSQL), so the run page sees it and the run is not taken for stale; on
         SQLite, whose single writer is busy with the import, it waits for the commit."""
         if self.in_write_transaction:
-            if self._side is None:
-                self._side = services.SideChannel()
-            if self._side.progress(run=self.run, done=done, total=total):
+            self._flush()
+            if self.side.progress(run=self.run, done=done, total=total):
                 raise Cancelled()
             return
         self._flush()
@@ -123,10 +122,24 @@ class RunContext:
         if len(self._pending) >= MESSAGE_BATCH:
             self._flush()
 
+    @property
+    def side(self):
+        if self._side is None:
+            self._side = services.SideChannel()
+        return self._side
+
     def _flush(self):
-        if self._pending:
-            services.run_messages_add(run=self.run, messages=self._pending)
+        """Write the pending messages: inside a kind's write transaction through the side
+        connection (so a rollback keeps them), where there is one."""
+        if not self._pending:
+            return
+        if self.in_write_transaction and self.side.messages(run=self.run, messages=self._pending):
             self._pending = []
+            return
+        if self.in_write_transaction:
+            return  # no side connection (SQLite): they wait for the transaction's end
+        services.run_messages_add(run=self.run, messages=self._pending)
+        self._pending = []
 
 
 def _summary(counts):

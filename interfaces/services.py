@@ -149,7 +149,7 @@ def interface_update(*, interface, actor, **changes):
     unknown = set(changes) - set(INTERFACE_FIELDS)
     if unknown:
         raise TypeError(f"interface_update cannot change {sorted(unknown)}")
-    interface = Interface.objects.select_for_update().select_related("batch_series", "owner").get(pk=interface.pk)
+    interface = Interface.objects.select_for_update(of=("self",)).select_related("batch_series", "owner").get(pk=interface.pk)
     before = _interface_state(interface)
     if "description" in changes:
         changes["description"] = _check_description(interface.tenant, changes["description"], exclude_pk=interface.pk)
@@ -407,6 +407,14 @@ class SideChannel:
             except psycopg.Error:
                 logger.warning("No side connection for run progress", exc_info=True)
 
+    def _sees(self, run):
+        """Whether the run's row is committed (visible to this connection): it always is in a
+        worker; a test that holds everything in one transaction keeps its messages in memory."""
+        if getattr(self, "_seen", None) is None:
+            table = Run._meta.db_table
+            self._seen = self.conn.execute(f'SELECT 1 FROM "{table}" WHERE id = %s', (run.pk,)).fetchone() is not None  # noqa: S608
+        return self._seen
+
     def progress(self, *, run, done, total):
         """Record progress and a heartbeat; True if someone asked to cancel the run."""
         if self.conn is None:
@@ -418,6 +426,20 @@ class SideChannel:
             (max(0, int(done)), max(0, int(total)), timezone.now(), run.pk),
         ).fetchone()
         return bool(row and row[0])
+
+    def messages(self, *, run, messages):
+        """Append messages (dicts as for `run_messages_add`, each with its seq), committed at once
+        whatever becomes of the worker's transaction. False when there is no side connection."""
+        if self.conn is None or not self._sees(run):
+            return False
+        table = RunMessage._meta.db_table
+        columns = ", ".join(f'"{name}"' for name in COPY_MESSAGE_FIELDS)
+        with self.conn.cursor() as cursor, cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
+            for m in messages:
+                copy.write_row((run.tenant_id, run.pk, m["seq"], m["severity"], m.get("row"),
+                                str(m["column"])[:200] if m.get("column") else None,
+                                str(m["value"])[:500] if m.get("value") is not None else None, str(m["message"])))
+        return True
 
     def close(self):
         if self.conn is not None:

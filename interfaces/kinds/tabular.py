@@ -28,7 +28,7 @@ import io
 import tempfile
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from finance.dataformats import cells
 from finance.dataformats.csvio import BOM, neutralise
@@ -291,6 +291,8 @@ class TabularKind(Kind):
     chunk_rows = CHUNK_ROWS
     # The failed rows as read, with an error column, to fix and import again (template layouts).
     failed_rows_file = True
+    # On PostgreSQL, check and write in one pass, rolled back unless kept (see _one_pass).
+    single_pass = True
     count_by_group = False  # outcomes counted once per RowResult.group (a document), not per row
     unit = ("row", "rows")  # what the counts count, for the run's message
 
@@ -541,7 +543,10 @@ def run_tabular(ctx, kind):
 
     failed = FailedRows(kind.columns)
     try:
-        _passes(ctx, kind, job, import_file, encoding, order, failed)
+        if kind.single_pass and connection.vendor == "postgresql":
+            _one_pass(ctx, kind, job, import_file, encoding, order, failed)
+        else:
+            _passes(ctx, kind, job, import_file, encoding, order, failed)
     finally:
         failed.close()
 
@@ -643,6 +648,86 @@ def _passes(ctx, kind, job, import_file, encoding, order, failed):
         if first_pass_errors and kind.failed_rows_file:
             ctx.produce_file(failed_rows_name(kind.produced_name), failed.finished())
         _finish_status(ctx, job, sum(tallies.values()), tallies.get(ERROR, 0), wrote=True)
+    finally:
+        produced.close()
+
+
+class _Rollback(Exception):
+    """Leave the one-pass transaction without keeping what it wrote."""
+
+
+class _Rejected(Exception):
+    def __init__(self, rejected):
+        super().__init__(str(rejected))
+        self.rejected = rejected
+
+
+def _one_pass(ctx, kind, job, import_file, encoding, order, failed):
+    """PostgreSQL: check and write each chunk in one transaction, and roll it back at the end
+    when the run may not keep it (errors without `partial`); a validation checks the same way and
+    writes nothing. Progress and messages go through the side connection, so they survive a
+    rollback and the run page follows them while the transaction is open."""
+    produced = ProducedFile(kind.columns, kind.extra_produced_columns)
+    tallies, rows = {}, 0
+    counted = set() if kind.count_by_group else None
+    keep = False
+    try:
+        try:
+            with transaction.atomic():
+                ctx.in_write_transaction = True
+                try:
+                    handle, stream, table = _open_table(ctx, import_file, kind, encoding)
+                except FileRejected as rejected:
+                    raise _Rejected(rejected) from None
+                job.writing = True
+                size = max(import_file.size, 1)
+
+                def check_and_write(results):
+                    _group_outcomes(results)
+                    erring = tallies.get(ERROR) or any(r.outcome == ERROR for r in results)
+                    # A validation writes nothing; after an error, all-or-nothing writes no more.
+                    if not ctx.dry_run and (job.partial or not erring):
+                        kind.write_chunk(job, [r for r in results if r.outcome in (CREATED, UPDATED)])
+                    _record_rows(ctx, results, produced, failed, tallies, order, counted)
+
+                with stream:
+                    job.present = table.present
+                    for warning in table.warnings:
+                        ctx.warning(warning)
+                    for chunk in _chunks(table.records(), kind.chunk_rows):
+                        rows += len(chunk)
+                        check_and_write(kind.check_chunk(job, chunk))
+                        ctx.progress(handle.tell(), size)
+                    check_and_write(kind.check_end(job))
+                if rows == 0:
+                    ctx.warning("The file contains no data rows")
+                for hint in job.date_hints():
+                    ctx.warning(hint)
+                try:
+                    kind.after_check(job)
+                except FileRejected as rejected:
+                    raise _Rejected(rejected) from None
+                errors = tallies.get(ERROR, 0)
+                units = sum(tallies.values())
+                keep = not ctx.dry_run and (errors == 0 or (job.partial and units - errors > 0))
+                if not keep:
+                    raise _Rollback()
+                kind.finish(job, _counts_from(tallies, rows))
+                ctx._flush()
+        except _Rollback:
+            pass
+        except _Rejected as rejected:
+            ctx.in_write_transaction = False
+            _report_file_errors(ctx, rejected.rejected)
+            return
+        finally:
+            ctx.in_write_transaction = False
+        failed_whole = errors > 0 and not keep and not ctx.dry_run
+        ctx.counts.update(_counts_from(tallies, rows, failed_as_whole=failed_whole))
+        ctx.produce_file(kind.produced_name, produced.finished(skip_valid=failed_whole))
+        if errors and kind.failed_rows_file:
+            ctx.produce_file(failed_rows_name(kind.produced_name), failed.finished())
+        _finish_status(ctx, job, units, errors, wrote=keep)
     finally:
         produced.close()
 
