@@ -58,3 +58,7 @@ register(ContactImport)
 from .bank.barclays_net import BarclaysNet  # noqa: E402
 
 register(BarclaysNet)
+
+from .bank.ofx import OfxStatement  # noqa: E402
+
+register(OfxStatement)

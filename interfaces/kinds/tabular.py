@@ -241,6 +241,8 @@ class Job:
         self.present = set()
         self.writing = False  # True in the second pass
         self.state = {}  # what a kind keeps for the whole run (reference tables, keys seen)
+        self.shared_errors = {}  # (row, column, message) of errors no single row carries, from the check pass
+        self.blocked_rows = 0  # rows skipped because of those errors
         self._date_columns = {}  # column -> [failed values sample] while every value failed
         self._date_ok = set()
 
@@ -258,6 +260,19 @@ class Job:
         self._date_ok.add(column)
         self._date_columns.pop(column, None)
         return result
+
+    def shared_error(self, message, *, row=None, column=None, blocked=1):
+        """An error that no single row carries (a statement's bank account that is not set up, §6.2):
+        reported once with its own row (or none), it fails the run like a row error; the `blocked`
+        rows it stops are counted as skipped, so a partial run with nothing else to write fails too.
+        Recorded in the check pass only."""
+        if self.writing:
+            return
+        key = (row, column, message)
+        if key not in self.shared_errors:
+            self.shared_errors[key] = True
+            self.ctx.error(message, row=row, column=column, value=None)
+        self.blocked_rows += blocked
 
     def date_hints(self):
         hints = []
@@ -548,10 +563,10 @@ def _passes(ctx, kind, job, import_file, encoding, order, failed):
             ctx.warning(hint)
         kind.after_check(job)
         errors = tallies.get(ERROR, 0)
-        valid = rows - errors
-        may_write = not ctx.dry_run and (errors == 0 or (job.partial and valid > 0))
+        valid = rows - errors - job.blocked_rows
+        may_write = not ctx.dry_run and ((errors == 0 and not job.shared_errors) or (job.partial and valid > 0))
         if not may_write:
-            failed_whole = errors > 0 and not ctx.dry_run
+            failed_whole = (errors > 0 or bool(job.shared_errors)) and not ctx.dry_run
             ctx.counts.update(_counts_from(tallies, rows, failed_as_whole=failed_whole))
             ctx.produce_file(kind.produced_name, produced.finished(skip_valid=failed_whole))
             _finish_status(ctx, job, rows, errors, wrote=False)
@@ -615,11 +630,13 @@ def _finish_status(ctx, job, rows, errors, *, wrote):
     summary = ", ".join(f"{counts[n]} {n}" for n in ("created", "updated", "unchanged", "duplicates", "skipped", "errors")
                         if counts.get(n))
     prefix = "Validation only, nothing was written: " if ctx.dry_run else ""
-    if errors and (not job.partial or errors == rows):
+    shared = list(job.shared_errors)
+    if (errors or shared) and (not job.partial or errors + job.blocked_rows >= rows):
         what = "would fail" if ctx.dry_run else "failed"
-        ctx.finish_as(RunStatus.FAILED, f"{prefix}the file {what}: {errors} row{'s' if errors != 1 else ''} "
-                                        f"with errors{'' if job.partial else ', so no row was imported'}. {summary}.")
-    elif errors:
+        problem = f"{errors} row{'s' if errors != 1 else ''} with errors" if errors else shared[0][2]
+        ctx.finish_as(RunStatus.FAILED, f"{prefix}the file {what}: {problem}"
+                                        f"{'' if job.partial else ', so no row was imported'}. {summary or 'no data rows'}.")
+    elif errors or shared:
         ctx.finish_as(RunStatus.COMPLETED_WITH_ERRORS, f"{prefix}{summary}.")
     else:
         ctx.finish_as(RunStatus.SUCCEEDED, f"{prefix}{summary or 'no data rows'}.")
