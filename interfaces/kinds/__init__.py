@@ -62,3 +62,7 @@ register(BarclaysNet)
 from .bank.ofx import OfxStatement  # noqa: E402
 
 register(OfxStatement)
+
+from .bank.camt053 import Camt053Statement  # noqa: E402
+
+register(Camt053Statement)
