@@ -66,3 +66,7 @@ register(OfxStatement)
 from .bank.camt053 import Camt053Statement  # noqa: E402
 
 register(Camt053Statement)
+
+from .bank.mt940 import Mt940Statement  # noqa: E402
+
+register(Mt940Statement)
