@@ -306,7 +306,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # ofxtools logs every file it parses at INFO; mt-940 logs the text of a tag it cannot read (a
+    # statement's content) at ERROR, and the run already reports it.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "ofxtools": {"level": "WARNING"},
+                "mt940": {"level": "CRITICAL"}},
 }
 
 CSRF_FAILURE_VIEW = "finance.views.csrf_failure"

@@ -52,23 +52,15 @@ def load_extra_kinds():
 # Product kinds are registered here, one line each, as they arrive.
 
 from .bank.barclays_net import BarclaysNet  # noqa: E402
+from .bank.camt053 import Camt053Statement as Camt053  # noqa: E402
+from .bank.coop_csv import CoopCsv  # noqa: E402
+from .bank.coop_text import CoopText  # noqa: E402
+from .bank.custom_csv import CustomCsv  # noqa: E402
+from .bank.mt940 import Mt940Statement as Mt940  # noqa: E402
+from .bank.ofx import OfxStatement as Ofx  # noqa: E402
 from .contact_import import ContactImport  # noqa: E402
 from .document_import import DocumentImport  # noqa: E402
 from .notes_import import NotesImport  # noqa: E402
 
-register(ContactImport)
-register(DocumentImport)
-register(NotesImport)
-register(BarclaysNet)
-
-from .bank.coop_text import CoopText  # noqa: E402
-
-register(CoopText)
-
-from .bank.coop_csv import CoopCsv  # noqa: E402
-
-register(CoopCsv)
-
-from .bank.custom_csv import CustomCsv  # noqa: E402
-
-register(CustomCsv)
+for _kind in (ContactImport, DocumentImport, NotesImport, BarclaysNet, CoopText, CoopCsv, CustomCsv, Ofx, Camt053, Mt940):
+    register(_kind)

@@ -244,8 +244,11 @@ class Job:
         self.dry_run = ctx.dry_run
         self.partial = bool(ctx.options.get("partial"))
         self.present = set()
-        self.writing = False  # True in the second pass
+        self.writing = False  # True in a pass that writes (the second, or the only one on PostgreSQL)
+        self.recheck = False  # True in the second pass, which checks again what the first reported
         self.state = {}  # what a kind keeps for the whole run (reference tables, keys seen)
+        self.shared_errors = {}  # (row, column, message) of errors no single row carries, from the check pass
+        self.blocked_rows = 0  # rows skipped because of those errors
         self._date_columns = {}  # column -> [failed values sample] while every value failed
         self._date_ok = set()
 
@@ -263,6 +266,19 @@ class Job:
         self._date_ok.add(column)
         self._date_columns.pop(column, None)
         return result
+
+    def shared_error(self, message, *, row=None, column=None, blocked=1):
+        """An error that no single row carries (a statement's bank account that is not set up, §6.2):
+        reported once with its own row (or none), it fails the run like a row error; the `blocked`
+        rows it stops are counted as skipped, so a partial run with nothing else to write fails too.
+        Recorded in the check pass only."""
+        if self.recheck:
+            return
+        key = (row, column, message)
+        if key not in self.shared_errors:
+            self.shared_errors[key] = True
+            self.ctx.error(message, row=row, column=column, value=None)
+        self.blocked_rows += blocked
 
     def date_hints(self):
         hints = []
@@ -587,10 +603,10 @@ def _passes(ctx, kind, job, import_file, encoding, order, failed):
             return
         errors = tallies.get(ERROR, 0)
         units = sum(tallies.values())  # rows, or documents with count_by_group
-        valid = units - errors
-        may_write = not ctx.dry_run and (errors == 0 or (job.partial and valid > 0))
+        valid = units - errors - job.blocked_rows
+        may_write = not ctx.dry_run and ((errors == 0 and not job.shared_errors) or (job.partial and valid > 0))
         if not may_write:
-            failed_whole = errors > 0 and not ctx.dry_run
+            failed_whole = (errors > 0 or bool(job.shared_errors)) and not ctx.dry_run
             ctx.counts.update(_counts_from(tallies, rows, failed_as_whole=failed_whole))
             ctx.produce_file(kind.produced_name, produced.finished(skip_valid=failed_whole))
             _finish_status(ctx, job, units, errors, wrote=False)
@@ -603,7 +619,7 @@ def _passes(ctx, kind, job, import_file, encoding, order, failed):
     # Pass 2: check again and write, chunk by chunk, in one transaction.
     produced = ProducedFile(kind.columns, kind.extra_produced_columns)
     try:
-        job.writing = True
+        job.writing = job.recheck = True
         first_pass_errors = errors
         tallies, rows = {}, 0
         counted = set() if kind.count_by_group else None
@@ -684,7 +700,7 @@ def _one_pass(ctx, kind, job, import_file, encoding, order, failed):
 
                 def check_and_write(results):
                     _group_outcomes(results)
-                    erring = tallies.get(ERROR) or any(r.outcome == ERROR for r in results)
+                    erring = tallies.get(ERROR) or job.shared_errors or any(r.outcome == ERROR for r in results)
                     # A validation writes nothing; after an error, all-or-nothing writes no more.
                     if not ctx.dry_run and (job.partial or not erring):
                         kind.write_chunk(job, [r for r in results if r.outcome in (CREATED, UPDATED)])
@@ -709,7 +725,8 @@ def _one_pass(ctx, kind, job, import_file, encoding, order, failed):
                     raise _Rejected(rejected) from None
                 errors = tallies.get(ERROR, 0)
                 units = sum(tallies.values())
-                keep = not ctx.dry_run and (errors == 0 or (job.partial and units - errors > 0))
+                keep = not ctx.dry_run and ((errors == 0 and not job.shared_errors)
+                                            or (job.partial and units - errors - job.blocked_rows > 0))
                 if not keep:
                     raise _Rollback()
                 kind.finish(job, _counts_from(tallies, rows))
@@ -722,7 +739,7 @@ def _one_pass(ctx, kind, job, import_file, encoding, order, failed):
             return
         finally:
             ctx.in_write_transaction = False
-        failed_whole = errors > 0 and not keep and not ctx.dry_run
+        failed_whole = (errors > 0 or bool(job.shared_errors)) and not keep and not ctx.dry_run
         ctx.counts.update(_counts_from(tallies, rows, failed_as_whole=failed_whole))
         ctx.produce_file(kind.produced_name, produced.finished(skip_valid=failed_whole))
         if errors and kind.failed_rows_file:
@@ -741,11 +758,13 @@ def _finish_status(ctx, job, units, errors, *, wrote):
                         if counts.get(n))
     prefix = "Validation only, nothing was written: " if ctx.dry_run else ""
     one, many = job.kind.unit
-    if errors and (not job.partial or errors == units):
+    shared = list(job.shared_errors)
+    if (errors or shared) and (not job.partial or errors + job.blocked_rows >= units):
         what = "would fail" if ctx.dry_run else "failed"
-        ctx.finish_as(RunStatus.FAILED, f"{prefix}the file {what}: {errors} {one if errors == 1 else many} "
-                                        f"with errors{'' if job.partial else f', so no {one} was imported'}. {summary}.")
-    elif errors:
+        problem = f"{errors} {one if errors == 1 else many} with errors" if errors else shared[0][2]
+        ctx.finish_as(RunStatus.FAILED, f"{prefix}the file {what}: {problem}"
+                                        f"{'' if job.partial else f', so no {one} was imported'}. {summary or 'no data rows'}.")
+    elif errors or shared:
         ctx.finish_as(RunStatus.COMPLETED_WITH_ERRORS, f"{prefix}{summary}.")
     else:
         ctx.finish_as(RunStatus.SUCCEEDED, f"{prefix}{summary or 'no data rows'}.")

@@ -68,6 +68,10 @@ class BankLine:
     account_text: str = ""  # the account cell as read, for B01's value
     account_column: str | None = None  # where B01 is reported
     account_row: int | None = None  # B01 on another row (a preamble record); None: this line's row
+    # The identity is the statement's, given once (OFX, CAMT.053, MT940): an account that is not set up is
+    # one error at (account_row, account_column), and the statement's lines are skipped (§6.2).
+    statement_account: bool = False
+    account_problem: str = ""  # the format could not read the statement's identity: the B08 message
     currency_column: str | None = None
     column_names: dict = field(default_factory=dict)  # field -> the format's column, for E05
     skip: str = ""  # why the line is deliberately not imported (STATUS U (uncleared), ...)
@@ -141,8 +145,8 @@ class BankStatementKind(TabularKind):
     def begin(self, job):
         ctx = job.ctx
         accounts = Accounts(job.tenant)
-        job.state.update(accounts=accounts, counters={}, ids={}, ranges={}, booked={}, other=0, statements={},
-                         next_seq={}, balances={}, restrict=None, default=None, matched=0)
+        job.state.update(accounts=accounts, counters={}, ids={}, ranges={}, booked={}, other=0, chosen=0, statements={},
+                         next_seq={}, balances={}, restrict=None, default=None)
         given = ctx.run.options.get("bank_account", "")  # only a run's own choice restricts the file
         configured = (ctx.interface.config or {}).get("bank_account", "")
         if given:
@@ -171,6 +175,37 @@ class BankStatementKind(TabularKind):
             result.error(line.account_column, value if line.account_row is None else None, message)
         return account
 
+    @staticmethod
+    def _is_chosen(job, line):
+        """The line names the account the run is restricted to (or none, so it takes that one)."""
+        identity = line.identity
+        if line.account_problem:
+            return False
+        if identity is None:
+            return not line.skip  # a line skipped before its account was read names no account
+        account = job.state["accounts"].find(identity)
+        return account is not None and account.pk == job.state["restrict"].pk
+
+    @staticmethod
+    def _statement_account_unknown(job, line):
+        return line.statement_account and (
+            bool(line.account_problem) or (line.identity is not None and job.state["accounts"].find(line.identity) is None))
+
+    def _statement_account_missing(self, job, result, line):
+        """A statement's own account identity matches no bank account (B01) or cannot be read (B08):
+        one error for the statement, its lines skipped (not validated); a run restricted to one
+        account skips them as another account's."""
+        state = job.state
+        message = line.account_problem or describe_identity(line.identity)
+        result.outcome, result.note = SKIPPED, message
+        result.output = self._output(line, None, "")
+        if state["restrict"] is not None:
+            result.note = "Not the bank account chosen for this run"
+            state["other"] += 1
+        else:
+            job.shared_error(message, row=line.account_row, column=line.account_column)
+        return None
+
     def check_chunk(self, job, records):
         state = job.state
         restrict = state["restrict"]
@@ -179,9 +214,14 @@ class BankStatementKind(TabularKind):
         for record in records:
             result = RowResult(record=record)
             results.append(result)
+            line = record.values.get("_line")
+            if restrict is not None and line is not None and self._is_chosen(job, line):
+                state["chosen"] += 1
+            if line is not None and self._statement_account_unknown(job, line):
+                self._statement_account_missing(job, result, line)
+                continue
             for column, value, message in record.errors:
                 result.error(column, value, message)
-            line = record.values.get("_line")
             if result.outcome == ERROR or line is None:
                 if line is None and result.outcome != ERROR:
                     result.error(None, None, "The line could not be read")
@@ -202,7 +242,6 @@ class BankStatementKind(TabularKind):
             account = self._account(job, result, line)
             if account is None:
                 continue
-            state["matched"] += 1
             currency = (line.currency or "").strip().upper()
             if currency and currency != account.currency.code.upper():
                 result.error(line.currency_column, line.currency,
@@ -290,10 +329,10 @@ class BankStatementKind(TabularKind):
     def after_check(self, job):
         """Warnings of the whole file: other accounts skipped, overlapping statements, balances."""
         state = job.state
-        if state["restrict"] is not None and not state["matched"]:
-            raise FileRejected((None, None, f"The file contains no lines for bank account {state['restrict'].code}"))
         if state["other"]:
             job.ctx.warning(f"{state['other']} lines for other bank accounts were skipped")
+            if not state["chosen"]:  # B07: the account chosen for the run has no line in the file
+                job.shared_error(f"The file contains no lines for bank account {state['restrict'].code}", blocked=state["other"])
         fmt = job.tenant.date_format
         accounts = state["accounts"].by_id
         for account_id, (low, high) in state["ranges"].items():
