@@ -14,12 +14,14 @@ hold rows back: `check_chunk` returns no result for them and `check_end(job)`, c
 last chunk, returns theirs; they are then recorded and written like one more chunk. With
 `count_by_group`, the outcome counts count groups (documents), not rows; `rows` still counts rows.
 
-`run_tabular` makes two passes over the file. The first validates every row and writes nothing: it
-gives the counts, the cell-level errors and the produced file of a dry run (*Validate*). If the
-run may write (not a dry run, and no error unless `partial`), the second pass reads the file
-again and, in **one transaction**, checks each chunk again (so data changed in between is caught)
-and writes it. Memory stays bounded: rows are read, checked and written a chunk at a time; only
-the keys a kind must remember across the file (to report duplicates) are kept.
+On PostgreSQL, `run_tabular` makes one pass (`_one_pass`): each chunk is checked and written in
+one transaction, rolled back at the end unless the run may keep it (no error, or `partial`); a dry
+run (*Validate*) checks the same way and writes nothing; progress and messages go through a second
+connection, so they survive a rollback. On SQLite it makes two passes (`_passes`): the first checks
+every row and writes nothing; if the run may write, the second reads the file again and, in one
+transaction, checks each chunk again (so data changed in between is caught) and writes it.
+Memory stays bounded: rows are read, checked and written a chunk at a time; only the keys a kind
+must remember across the file (to report duplicates) are kept.
 """
 
 import codecs
