@@ -14,6 +14,7 @@ class FormatError(ValueError):
     pass
 
 
+@lru_cache(maxsize=64)
 def tokenize(fmt):
     """The format as a list of tokens and literal characters; FormatError if it cannot be used."""
     parts, i = [], 0
@@ -30,7 +31,7 @@ def tokenize(fmt):
     tokens = [p for p in parts if p in TOKENS]
     if not any(t in ("MM", "M", "MMM") for t in tokens) or ("mm" in tokens and "HH" not in tokens):
         raise FormatError(f"Invalid value '{fmt}' for option date_format")
-    return parts
+    return tuple(parts)
 
 
 def format_date(value, fmt):

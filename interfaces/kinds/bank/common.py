@@ -290,18 +290,24 @@ class BankStatementKind(TabularKind):
             for row in rows:
                 existing[(account_id, row.dedupe_key)] = row
         date_format = job.tenant.date_format
+        notes = {}
         for result, account, line, key in pending:
             earlier = existing.get((account.pk, key))
             result.output = self._output(line, account, key)
             self._track(state, account, line)
             if earlier is not None:
-                st = earlier.statement
-                who = st.created_by.email if st.created_by_id else "the system"
                 result.outcome = DUPLICATE
-                result.note = (f"Duplicate of the line of {format_date(earlier.date, date_format)} in the statement "
-                               f"{format_date(st.from_date, date_format)} to {format_date(st.to_date, date_format)}, "
-                               f"imported {format_date(st.created_at, date_format)} by {who}"
-                               + (f" (run {st.run_ref[:8]})" if st.run_ref else ""))
+                note_key = (earlier.statement_id, earlier.date)
+                note = notes.get(note_key)
+                if note is None:
+                    st = earlier.statement
+                    who = st.created_by.email if st.created_by_id else "the system"
+                    note = notes[note_key] = (
+                        f"Duplicate of the line of {format_date(earlier.date, date_format)} in the statement "
+                        f"{format_date(st.from_date, date_format)} to {format_date(st.to_date, date_format)}, "
+                        f"imported {format_date(st.created_at, date_format)} by {who}"
+                        + (f" (run {st.run_ref[:8]})" if st.run_ref else ""))
+                result.note = note
             else:
                 result.outcome = CREATED
                 result.payload = (account, line, key)
@@ -317,7 +323,7 @@ class BankStatementKind(TabularKind):
     @staticmethod
     def _output(line, account, key):
         def d(value):
-            return value.strftime("%d/%m/%Y") if value else ""
+            return f"{value.day:02d}/{value.month:02d}/{value.year:04d}" if value else ""
 
         return {
             "bank_account": account.code if account else "", "date": d(line.date), "value_date": d(line.value_date),
