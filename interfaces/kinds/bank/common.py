@@ -275,7 +275,8 @@ class BankStatementKind(TabularKind):
         return results
 
     def _duplicates(self, job, pending):
-        """Mark lines whose (account, key) is already stored; one query for the chunk."""
+        """Mark lines whose (account, key) is already stored: one lean query for the chunk's keys,
+        and the earlier statements (few) fetched once for the whole run."""
         state = job.state
         by_account = {}
         for _result, account, _line, key in pending:
@@ -284,26 +285,28 @@ class BankStatementKind(TabularKind):
         for account_id, keys in by_account.items():
             rows = (BankStatementLine.objects.filter(tenant=job.tenant, bank_account_id=account_id, dedupe_key__in=keys,
                                                      statement__voided_at__isnull=True)
-                    .select_related("statement", "statement__created_by").only(
-                        "dedupe_key", "date", "statement__run_ref", "statement__from_date", "statement__to_date",
-                        "statement__created_at", "statement__created_by__email"))
-            for row in rows:
-                existing[(account_id, row.dedupe_key)] = row
+                    .values_list("dedupe_key", "statement_id", "date"))
+            for key, statement_id, day in rows:
+                existing[(account_id, key)] = (statement_id, day)
+        statements = state.setdefault("earlier", {})
+        missing = {sid for sid, _ in existing.values()} - set(statements)
+        if missing:
+            for st in BankStatement.objects.filter(pk__in=missing).select_related("created_by"):
+                statements[st.pk] = st
         date_format = job.tenant.date_format
-        notes = {}
+        notes = state.setdefault("notes", {})
         for result, account, line, key in pending:
             earlier = existing.get((account.pk, key))
             result.output = self._output(line, account, key)
             self._track(state, account, line)
             if earlier is not None:
                 result.outcome = DUPLICATE
-                note_key = (earlier.statement_id, earlier.date)
-                note = notes.get(note_key)
+                note = notes.get(earlier)
                 if note is None:
-                    st = earlier.statement
+                    st = statements[earlier[0]]
                     who = st.created_by.email if st.created_by_id else "the system"
-                    note = notes[note_key] = (
-                        f"Duplicate of the line of {format_date(earlier.date, date_format)} in the statement "
+                    note = notes[earlier] = (
+                        f"Duplicate of the line of {format_date(earlier[1], date_format)} in the statement "
                         f"{format_date(st.from_date, date_format)} to {format_date(st.to_date, date_format)}, "
                         f"imported {format_date(st.created_at, date_format)} by {who}"
                         + (f" (run {st.run_ref[:8]})" if st.run_ref else ""))
