@@ -18,6 +18,10 @@ PHONE_RE = re.compile(r"^[0-9 +()\-]+$")
 HMRC_VAT_RE = re.compile(r"^(?:[0-9]{9}|[0-9]{12}|GD[0-9]{3}|HA[0-9]{3})$")
 BIC_RE = re.compile(r"^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?$")
 IBAN_RE = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]+$")
+SPACES_RE = re.compile(r"\s+")
+SORT_CODE_SEPARATORS_RE = re.compile(r"[\s-]")
+SIX_DIGITS_RE = re.compile(r"[0-9]{6}")
+EIGHT_DIGITS_RE = re.compile(r"[0-9]{8}")
 
 # IBAN lengths by country (SWIFT IBAN registry).
 IBAN_LENGTHS = {
@@ -71,7 +75,7 @@ def hmrc_tax_no(value):
     Stored as GB + the rest without spaces: 'GB 999 0008 08' -> 'GB999000808', 'HA500' -> 'GBHA500'.
     """
     value = clean_text(value)
-    compact = re.sub(r"\s+", "", value).upper()
+    compact = SPACES_RE.sub("", value).upper()
     rest = compact[2:] if compact.startswith("GB") else compact
     if not HMRC_VAT_RE.match(rest):
         raise ValueError(f"Invalid VAT registration number '{value}'")
@@ -106,8 +110,11 @@ def email(value):
 def phone(value):
     """Digits, spaces and + ( ) - only, with 7 to 15 digits; kept as written (E20)."""
     value = clean_text(value)
-    digits = sum(ch.isdigit() for ch in value)
-    if not PHONE_RE.match(value) or not 7 <= digits <= 15:
+    if not PHONE_RE.match(value):
+        raise ValueError(f"Invalid phone number '{value}'")
+    # Only digits and " +()-" are left: the digits are what the others leave.
+    digits = len(value) - sum(value.count(ch) for ch in " +()-")
+    if not 7 <= digits <= 15:
         raise ValueError(f"Invalid phone number '{value}'")
     return value
 
@@ -115,8 +122,8 @@ def phone(value):
 def sort_code(value):
     """Six digits once spaces and hyphens are removed, stored NN-NN-NN (E12)."""
     value = clean_text(value)
-    digits = re.sub(r"[\s-]", "", value)
-    if not re.fullmatch(r"[0-9]{6}", digits):
+    digits = SORT_CODE_SEPARATORS_RE.sub("", value)
+    if not SIX_DIGITS_RE.fullmatch(digits):
         raise ValueError(f"Invalid sort code '{value}': expected 6 digits")
     return f"{digits[0:2]}-{digits[2:4]}-{digits[4:6]}"
 
@@ -124,7 +131,7 @@ def sort_code(value):
 def account_no(value):
     """Exactly eight digits, never padded (E13)."""
     value = clean_text(value)
-    if not re.fullmatch(r"[0-9]{8}", value):
+    if not EIGHT_DIGITS_RE.fullmatch(value):
         raise ValueError(f"Invalid account number '{value}': expected 8 digits")
     return value
 
@@ -140,7 +147,7 @@ def iban_is_valid(compact):
 def iban(value):
     """An IBAN: spaces removed, upper-cased, country length and mod-97 checked (E14)."""
     value = clean_text(value)
-    compact = re.sub(r"\s+", "", value).upper()
+    compact = SPACES_RE.sub("", value).upper()
     if not iban_is_valid(compact):
         raise ValueError(f"Invalid IBAN '{value}'")
     return compact

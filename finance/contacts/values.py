@@ -179,6 +179,73 @@ def base_currency(tenant):
     return Currency.objects.filter(tenant=tenant, is_base=True).first()
 
 
+# How resolve() reads each field (one dictionary lookup per value instead of a chain of tests).
+_FLAG, _REFERENCE, _CODE, _CONTACT_TYPE, _COUNTRY, _AMOUNT, _TEXT = range(7)
+_KINDS = {
+    **{name: _FLAG for name in (*FLAGS, "address_accept_delivery_flag", "is_active")},
+    **{name: _REFERENCE for name in REFERENCES},
+    "code": _CODE,
+    "contact_type": _CONTACT_TYPE,
+    "country_code": _COUNTRY,
+    "address_country_code": _COUNTRY,
+    "credit_limit": _AMOUNT,
+    **{name: _TEXT for name in TEXT},
+}
+if _KINDS.keys() != FIELDS:  # every field is read one way
+    raise RuntimeError(f"contact fields without a reader: {sorted(FIELDS ^ _KINDS.keys())}")
+_TEXT_RULES = {name: (column(name), limit) for name, limit in TEXT.items()}
+_CONTACT_TYPES = frozenset(ContactType.values)
+
+# The defaults that depend on no other field, in the order they are applied.
+_STATIC_DEFAULTS = (
+    *((name, False) for name in FLAGS),
+    ("is_active", True),
+    ("address_accept_delivery_flag", True),
+    ("code", ""),
+    ("contact_type", ContactType.COMPANY),
+    ("country_code", "GB"),
+    ("credit_limit", None),
+    *((name, "") for name in TEXT if name not in ("account_description", "contact_description", "contact_name")),
+    *((name, None) for name in REFERENCES if name not in ("currency", "tax_authority")),
+)
+
+# Rules that depend on another field, applied to filled-in values (the postcode's on the country).
+_CHECKS = (
+    ("address_postcode", None),
+    ("contact_email", validators.email),
+    ("contact_phone", validators.phone),
+    ("contact_mobile", validators.phone),
+    ("bank_sort_code", validators.sort_code),
+    ("bank_account_no", validators.account_no),
+    ("bank_iban", validators.iban),
+    ("bank_bic", validators.bic),
+)
+
+
+def _code(value):
+    return validators.code(validators.text(value, "code", 50))
+
+
+def _value(tenant, name, kind, value, refs):
+    """A filled-in value of a field of `kind` as stored; raises ValueError with the message."""
+    if kind == _TEXT:
+        label, limit = _TEXT_RULES[name]
+        return validators.text(value, label, limit)
+    if kind == _REFERENCE:
+        if refs is not None and isinstance(value, str):
+            found = refs.by_code[name].get(value.strip().upper())
+            if found is not None:
+                return found
+        return reference(tenant, name, value, refs)
+    if kind == _FLAG:
+        return flag(value, name)
+    if kind == _CODE:
+        return _code(value)
+    if kind == _COUNTRY:
+        return validators.country_code(value)
+    return amount(value)
+
+
 def resolve(*, tenant, given, current=None, refs=None):
     """(target, errors): the complete target state {field: value}, references as objects, and
     {field: message} for every value that breaks a rule.
@@ -188,97 +255,107 @@ def resolve(*, tenant, given, current=None, refs=None):
     default either way. Unknown field names are a programming error (TypeError). `refs` (a
     `References`) answers reference lookups from memory instead of the database.
     """
-    unknown = set(given) - FIELDS
-    if unknown:
+    kinds = _KINDS
+    if not given.keys() <= kinds.keys():
+        unknown = set(given) - FIELDS
         raise TypeError(f"Unknown contact fields: {', '.join(sorted(unknown))}")
     errors = {}
-    target = dict(current or {})
-    defaulted = {name for name in FIELDS if is_blank(given.get(name))} if current is None else {
-        name for name, value in given.items() if is_blank(value)
-    }
+    target = dict(current) if current else {}
+    blank = set()
 
-    def attempt(name, func, *args):
-        try:
-            return func(*args)
-        except ValueError as error:
-            errors.setdefault(name, str(error))
-            return None
+    by_code = refs.by_code if refs is not None else None
+    text_rules = _TEXT_RULES
 
     # Values given: syntax and reference existence, cell by cell.
     for name, value in given.items():
-        if name in defaulted:
+        if value.__class__ is str:
+            # The usual case (a file's cells, a form's fields), read inline: it is most of an import.
+            text = value.strip()
+            if not text:
+                blank.add(name)
+                continue
+            kind = kinds[name]
+            if kind == _TEXT:
+                label, limit = text_rules[name]
+                if limit is None or len(text) <= limit:
+                    target[name] = text
+                    continue
+            elif kind == _REFERENCE and by_code is not None:
+                found = by_code[name].get(text.upper())
+                if found is not None:
+                    target[name] = found
+                    continue
+            elif kind == _FLAG:
+                lowered = text.lower()
+                if lowered == "y" or lowered == "n":
+                    target[name] = lowered == "y"
+                    continue
+        elif value is None:
+            blank.add(name)
             continue
-        if name in FLAGS or name in ("address_accept_delivery_flag", "is_active"):
-            target[name] = attempt(name, flag, value, name)
-        elif name in REFERENCES:
-            target[name] = attempt(name, reference, tenant, name, value, refs)
-        elif name == "code":
-            target[name] = attempt(name, lambda v: validators.code(validators.text(v, "code", 50)), value)
-        elif name == "contact_type":
-            kind = validators.clean_text(value).upper()
-            if kind not in ContactType.values:
-                errors[name] = f"Invalid value '{validators.clean_text(value)}' for contact_type: expected one of C, P"
-            target[name] = kind
-        elif name in ("country_code", "address_country_code"):
-            target[name] = attempt(name, validators.country_code, value)
-        elif name == "credit_limit":
-            target[name] = attempt(name, amount, value)
         else:
-            target[name] = attempt(name, validators.text, value, column(name), TEXT[name])
+            kind = kinds[name]
+        if kind == _CONTACT_TYPE:
+            kind_ = validators.clean_text(value).upper()
+            if kind_ not in _CONTACT_TYPES:
+                errors[name] = f"Invalid value '{validators.clean_text(value)}' for contact_type: expected one of C, P"
+            target[name] = kind_
+            continue
+        try:
+            target[name] = _value(tenant, name, kind, value, refs)
+        except ValueError as error:
+            errors.setdefault(name, str(error))
+            target[name] = None
+    # A field takes its default when given blank, and on create when not given either.
+    defaulted = blank if current is not None else FIELDS - (given.keys() - blank)
 
     # Defaults, in dependency order.
-    def default(name, value):
+    for name, value in _STATIC_DEFAULTS:
         if name in defaulted:
             target[name] = value
-
-    for name in FLAGS:
-        default(name, False)
-    default("is_active", True)
-    default("address_accept_delivery_flag", True)
-    default("code", "")
-    default("contact_type", ContactType.COMPANY)
-    default("country_code", "GB")
-    default("credit_limit", None)
-    for name in TEXT:
-        if name not in ("account_description", "contact_description", "contact_name"):
-            default(name, "")
-    for name in REFERENCES:
-        if name not in ("currency", "tax_authority"):
-            default(name, None)
     if "currency" in defaulted:
         target["currency"] = refs.base_currency if refs is not None else base_currency(tenant)
         if target["currency"] is None:
             errors["currency"] = "The environment has no base currency; choose a currency"
+    is_person = target.get("contact_type") == ContactType.PERSON
     person = " ".join(filter(None, [target.get("first_name"), target.get("last_name")]))
-    by_type = person if target.get("contact_type") == ContactType.PERSON else target.get("company_name") or ""
-    default("account_description", by_type)
-    default("contact_description", (target.get("account_description") or "")[:100])
-    default("contact_name", person if target.get("contact_type") == ContactType.PERSON else "")
-    default("address_country_code", None)
+    if "account_description" in defaulted:
+        target["account_description"] = person if is_person else target.get("company_name") or ""
+    if "contact_description" in defaulted:
+        target["contact_description"] = (target.get("account_description") or "")[:100]
+    if "contact_name" in defaulted:
+        target["contact_name"] = person if is_person else ""
+    if "address_country_code" in defaulted:
+        target["address_country_code"] = None
     if target.get("address_country_code") is None:
         target["address_country_code"] = target.get("country_code") or "GB"
     if "tax_authority" in defaulted:
         target["tax_authority"] = None
         if target.get("tax_no") and target.get("country_code") == "GB":
-            target["tax_authority"] = attempt("tax_authority", reference, tenant, "tax_authority", "HMRC", refs)
+            try:
+                target["tax_authority"] = reference(tenant, "tax_authority", "HMRC", refs)
+            except ValueError as error:
+                errors.setdefault("tax_authority", str(error))
 
     # Rules that depend on another field.
     authority = target.get("tax_authority")
     if target.get("tax_no") and authority is not None and authority.code.upper() == "HMRC" and "tax_no" not in errors:
-        target["tax_no"] = attempt("tax_no", validators.hmrc_tax_no, target["tax_no"])
-    checks = {
-        "address_postcode": lambda v: validators.postcode(v, target.get("address_country_code") or "GB"),
-        "contact_email": validators.email,
-        "contact_phone": validators.phone,
-        "contact_mobile": validators.phone,
-        "bank_sort_code": validators.sort_code,
-        "bank_account_no": validators.account_no,
-        "bank_iban": validators.iban,
-        "bank_bic": validators.bic,
-    }
-    for name, check in checks.items():
-        if target.get(name) and name not in errors:
-            target[name] = attempt(name, check, target[name])
+        try:
+            target["tax_no"] = validators.hmrc_tax_no(target["tax_no"])
+        except ValueError as error:
+            errors.setdefault("tax_no", str(error))
+            target["tax_no"] = None
+    for name, check in _CHECKS:
+        value = target.get(name)
+        if value and name not in errors:
+            try:
+                if check is None:
+                    target[name] = validators.postcode(value, target.get("address_country_code") or "GB")
+                else:
+                    target[name] = check(value)
+            except ValueError as error:
+                errors.setdefault(name, str(error))
+                target[name] = None
     _row_rules(target, errors)
     return target, errors
 

@@ -3,11 +3,22 @@ contact person and bank details, from the template's 45 columns.
 
 Rows are resolved by the same value rules as the contact pages (`finance.contacts.values`), with
 every reference table held in memory and the chunk's existing contacts fetched together, so a
-chunk of 2,000 rows costs a handful of queries. New contacts are written with bulk inserts;
-changed ones through the contact service's writer.
+chunk of 2,000 rows costs a handful of queries. New contacts are written with multi-row inserts
+(`contacts_bulk_create`); changed ones through the contact service's writer.
+
+For large files: the codes seen (for E08) are kept in a `FirstRows`, about 45 bytes a code; the
+check pass of a run that may write keeps each chunk's results in a temporary file, and the write
+pass takes them instead of resolving every row again as long as what they were resolved against
+is unchanged (the reference tables, the chunk's existing contacts and their values); a chunk whose
+contacts changed in between is resolved again.
 """
 
+import operator
+import pickle
+
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.db import connection
+from django.db.models.expressions import RawSQL
 
 from finance.audit.services import event_record
 from finance.contacts import services as contact_services
@@ -16,6 +27,7 @@ from finance.contacts.models import ContactAccount
 from finance.dataformats import cells
 from finance.dataformats.columns import CONTACT_COLUMNS
 
+from .keys import FirstRows
 from .tabular import CREATED, ERROR, UNCHANGED, UPDATED, RowResult, TabularKind, file_options
 
 FLAG_FIELDS = set(values.FLAGS) | {"address_accept_delivery_flag"}
@@ -27,18 +39,89 @@ def field_of(column):
     return column.replace(".", "_", 1)
 
 
-def output_row(plain):
-    """The produced file's cells for a resolved contact (normalised values)."""
+# The produced file's cells: (column, field, how the value is written), in template order.
+_FLAG, _REFERENCE, _AMOUNT, _ADDRESS_COUNTRY, _OTHER = range(5)
+_OUTPUT = tuple(
+    (c.name, field_of(c.name),
+     _FLAG if c.kind == "flag" else _REFERENCE if field_of(c.name) in values.REFERENCES
+     else _AMOUNT if c.name == "credit_limit" else _ADDRESS_COUNTRY if c.name == "address.country_code" else _OTHER)
+    for c in CONTACT_COLUMNS
+)
+
+
+def output_row(target):
+    """The produced file's cells for a resolved contact: the normalised values of `values.plain`,
+    as text (flags y/n)."""
     row = {}
-    for column in CONTACT_COLUMNS:
-        value = plain.get(field_of(column.name))
-        if column.kind == "flag":
-            row[column.name] = "y" if value else "n"
+    for name, field, how in _OUTPUT:
+        value = target.get(field)
+        if how == _FLAG:
+            row[name] = "y" if value else "n"
         elif value is None:
-            row[column.name] = ""
+            row[name] = (target.get("country_code") or "GB") if how == _ADDRESS_COUNTRY else ""
+        elif how == _REFERENCE:
+            row[name] = str(value.code)
+        elif how == _AMOUNT:
+            row[name] = f"{value:.2f}"
         else:
-            row[column.name] = str(value)
+            row[name] = str(value)
     return row
+
+
+# A resolved target as the check pass keeps it for the write pass: the fields in a fixed order,
+# references as their ids.
+_TARGET_FIELDS = tuple(sorted(values.FIELDS))
+_TARGET_REFERENCES = tuple((n, name) for n, name in enumerate(_TARGET_FIELDS) if name in values.REFERENCES)
+_OUTPUT_NAMES = tuple(name for name, _field, _how in _OUTPUT)
+
+
+_target_values = operator.itemgetter(*_TARGET_FIELDS)
+_output_values = operator.itemgetter(*_OUTPUT_NAMES)
+
+
+def _kept(target):
+    row = list(_target_values(target))
+    for n, _name in _TARGET_REFERENCES:
+        if row[n] is not None:
+            row[n] = row[n].pk
+    return row
+
+
+def _target(kept, refs):
+    target = dict(zip(_TARGET_FIELDS, kept))
+    for n, name in _TARGET_REFERENCES:
+        if kept[n] is not None:
+            target[name] = refs.by_id[name][kept[n]]
+    return target
+
+
+def _references_key(refs):
+    """What resolving a row reads of the reference tables: every code with its id."""
+    return (sorted((name, code, obj.pk) for name, table in refs.by_code.items() for code, obj in table.items()),
+            refs.base_currency.pk if refs.base_currency is not None else None)
+
+
+def _contacts_key(existing, states):
+    """What resolving a chunk reads of its existing contacts: their ids and values."""
+    return sorted((code, contact.pk, sorted(values.plain(states[contact.pk]).items())) for code, contact in existing.items())
+
+
+_SEPARATOR = "\x1f"  # chr(31), never in a valid code
+
+
+def _existing(tenant, codes):
+    """{code: contact} for the tenant's contacts with these (upper-case) codes."""
+    if not codes:
+        return {}
+    queryset = ContactAccount.objects.filter(tenant=tenant)
+    if connection.vendor == "postgresql":
+        # The codes as one parameter: psycopg binds on the client, parsing the query for every
+        # placeholder, which costs more than the query itself with 2,000 codes.
+        joined = _SEPARATOR.join(code for code in codes if _SEPARATOR not in code)
+        queryset = queryset.filter(code__in=RawSQL("SELECT unnest(string_to_array(%s, chr(31)))", [joined]))
+    else:
+        queryset = queryset.filter(code__in=codes)
+    return {contact.code.upper(): contact for contact in queryset}
 
 
 class ContactImport(TabularKind):
@@ -51,47 +134,107 @@ class ContactImport(TabularKind):
     options = file_options()
 
     def begin(self, job):
-        job.state["refs"] = values.References(job.tenant)
-        job.state["codes"] = {}  # code -> the row it first appeared on (E08)
+        refs = values.References(job.tenant)
+        job.state["refs"] = refs
+        job.state["codes"] = FirstRows()  # code -> the row it first appeared on (E08)
+        # The check pass of a run that may write keeps each chunk's results in a spool; the write
+        # pass checks again that nothing they depend on changed (the reference tables here, each
+        # chunk's existing contacts in check_chunk) and then takes them instead of resolving
+        # every row a second time. Whatever changed is resolved again.
+        spool = job.state.pop("spool", None)
+        job.state["checked"] = None
+        if job.two_passes and not job.writing and not job.dry_run:
+            job.state["spool"] = job.spool()
+            job.state["references"] = _references_key(refs)
+        elif job.writing and spool is not None and job.state.get("references") == _references_key(refs):
+            spool.seek(0)
+            job.state["checked"] = spool
 
-    def _given(self, job, record, result):
-        """The row's values for the contact rules; cells that cannot be read become errors."""
+    @staticmethod
+    def _readers(record):
+        """How to read each column of the file: (column, field, is text, is the amount)."""
+        return [(column, field_of(column), column in TEXT_COLUMNS, column == "credit_limit")
+                for column in record.values if field_of(column) in values.FIELDS]
+
+    @staticmethod
+    def _given(readers, record, result, blanks=True):
+        """The row's values for the contact rules; cells that cannot be read become errors. Blank
+        cells are left out with `blanks=False` (for a new contact, where blank and absent are the
+        same: the default)."""
         given = {}
-        for column, text in record.values.items():
-            name = field_of(column)
-            if name not in values.FIELDS:
-                continue
-            if text and column == "credit_limit":
-                try:
-                    given[name] = cells.amount(text)
-                except cells.CellError as error:
-                    result.error(column, text, str(error))
-                continue
-            if text and column in TEXT_COLUMNS:
-                text = cells.unescape_formula(text)
-            given[name] = text
+        cells_ = record.values
+        for column, name, is_text, is_amount in readers:
+            text = cells_[column]
+            if text:
+                if is_amount:
+                    try:
+                        given[name] = cells.amount(text)
+                    except cells.CellError as error:
+                        result.error(column, text, str(error))
+                    continue
+                if is_text and text[0] == "'":
+                    text = cells.unescape_formula(text)
+                given[name] = text
+            elif blanks:
+                given[name] = text
         return given
 
     def check_chunk(self, job, records):
-        refs, seen = job.state["refs"], job.state["codes"]
-        codes = {r.values.get("code", "").upper() for r in records if r.values.get("code")}
-        existing = {c.code.upper(): c for c in ContactAccount.objects.filter(tenant=job.tenant, code__in=codes)}
+        refs, seen, tenant = job.state["refs"], job.state["codes"], job.tenant
+        existing = _existing(tenant, {r.values.get("code", "").upper() for r in records if r.values.get("code")})
         states = contact_services.contact_states(list(existing.values()), refs) if existing else {}
+        chunk = (records[0].row, records[-1].row, len(records)) if records else None
+        keeping = job.state.get("spool") is not None or job.state["checked"] is not None
+        contacts = _contacts_key(existing, states) if keeping else None
+        if job.state["checked"] is not None:
+            results = self._checked(job, records, chunk, contacts, existing)
+            if results is not None:
+                return results
+        results = self._resolved(job, records, refs, seen, tenant, existing, states)
+        if job.state.get("spool") is not None:
+            kept = [(r.outcome, r.errors, _output_values(r.output) if r.output else None,
+                     _kept(r.payload[1]) if r.payload else None) for r in results]
+            pickle.dump((chunk, contacts, kept), job.state["spool"], pickle.HIGHEST_PROTOCOL)
+        return results
+
+    def _checked(self, job, records, chunk, contacts, existing):
+        """The check pass's results of this chunk, if what they depend on is unchanged."""
+        first_chunk, first_contacts, kept = pickle.load(job.state["checked"])
+        if first_chunk != chunk:  # not the same chunks: stop using them
+            job.state["checked"] = None
+            return None
+        if first_contacts != contacts:
+            return None
+        refs, seen = job.state["refs"], job.state["codes"]
+        results = []
+        for record, (outcome, errors, output, target) in zip(records, kept):
+            result = RowResult(record=record, outcome=outcome, errors=errors)
+            code = record.values.get("code", "")
+            if code:
+                seen.first(code.upper(), record.row)
+            if output is not None:
+                result.output = dict(zip(_OUTPUT_NAMES, output))
+            if target is not None:
+                result.payload = (existing.get(code.upper()) if code else None, _target(target, refs))
+            results.append(result)
+        return results
+
+    def _resolved(self, job, records, refs, seen, tenant, existing, states):
+        readers = self._readers(records[0]) if records else []
         results = []
         for record in records:
             result = RowResult(record=record)
             for column, value, message in record.errors:
                 result.error(column, value, message)
-            given = self._given(job, record, result)
             code = record.values.get("code", "")
-            key = code.upper()
-            contact = existing.get(key) if code else None
-            if code and key in seen:
-                result.error("code", code, f"Duplicate code '{code}' in this file (first on row {seen[key]})")
-            elif code:
-                seen[key] = record.row
+            contact = existing.get(code.upper()) if code else None
+            given = self._given(readers, record, result, blanks=contact is not None)
+            if code:
+                first = seen.first(code.upper(), record.row)
+                if first != record.row:
+                    result.error("code", code, f"Duplicate code '{code}' in this file (first on row {first})")
             current = states.get(contact.pk) if contact else None
-            target, errors = values.resolve(tenant=job.tenant, given=given, current=current, refs=refs)
+            target, errors = values.resolve(tenant=tenant, given=given, current=current, refs=refs)
             for name, message in errors.items():
                 if name == NON_FIELD_ERRORS:
                     result.error(None, None, message)
@@ -99,12 +242,11 @@ class ContactImport(TabularKind):
                     column = values.column(name)
                     result.error(column, record.values.get(column, ""), message)
             if result.outcome != ERROR:
-                plain = values.plain(target)
-                result.output = output_row(plain)
+                result.output = output_row(target)
                 if contact is None:
                     result.outcome = CREATED
                 else:
-                    result.outcome = UNCHANGED if plain == values.plain(current) else UPDATED
+                    result.outcome = UNCHANGED if values.plain(target) == values.plain(current) else UPDATED
                 result.payload = (contact, target)
             results.append(result)
         return results

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 
 from finance.dataformats import cells
-from finance.dataformats.csvio import BOM, neutralise
+from finance.dataformats.csvio import BOM, FORMULA_START, neutralise
 
 from ..models import ImportFile, ImportFileKind, RunStatus
 from .base import DateFormat, DateTimeFormat, Kind, Option
@@ -198,20 +198,21 @@ class Table:
         """Data records, blank ones skipped, each with its record number."""
         row = self.header_row
         width = len(self.positions)
+        read = [(index, name) for index, name in enumerate(self.positions) if name is not None]
         while True:
             raw = self._next()
             if raw is None:
                 return
             row += 1
-            if not any(c.strip() for c in raw):
+            if not "".join(raw).strip():  # blank: every cell empty or whitespace
                 continue
             errors = []
-            if len(raw) > width and any(c.strip() for c in raw[width:]):
+            if len(raw) > width and "".join(raw[width:]).strip():
                 errors.append((None, None, f"Row has {len(raw)} cells but the header has {width}"))
-            values = {}
-            for index, name in enumerate(self.positions):
-                if name is not None:
-                    values[name] = raw[index].strip() if index < len(raw) else ""
+            if len(raw) >= width:
+                values = {name: raw[index].strip() for index, name in read}
+            else:
+                values = {name: raw[index].strip() if index < len(raw) else "" for index, name in read}
             yield Record(row=row, values=values, raw=raw, errors=errors)
 
 
@@ -248,9 +249,11 @@ class Job:
         self.present = set()
         self.writing = False  # True in a pass that writes (the second, or the only one on PostgreSQL)
         self.recheck = False  # True in the second pass, which checks again what the first reported
+        self.two_passes = True  # False on PostgreSQL, where one pass checks and writes
         self.state = {}  # what a kind keeps for the whole run (reference tables, keys seen)
         self.shared_errors = {}  # (row, column, message) of errors no single row carries, from the check pass
         self.blocked_rows = 0  # rows skipped because of those errors
+        self._spools = []
         self._date_columns = {}  # column -> [failed values sample] while every value failed
         self._date_ok = set()
 
@@ -281,6 +284,17 @@ class Job:
             self.shared_errors[key] = True
             self.ctx.error(message, row=row, column=column, value=None)
         self.blocked_rows += blocked
+    def spool(self):
+        """A temporary file for what a kind keeps from one pass to the next (binary); closed, and
+        so removed, when the run ends."""
+        spool = tempfile.TemporaryFile(mode="w+b")
+        self._spools.append(spool)
+        return spool
+
+    def close(self):
+        for spool in self._spools:
+            spool.close()
+        self._spools = []
 
     def date_hints(self):
         hints = []
@@ -362,6 +376,8 @@ class ProducedFile:
         self.columns = list(columns)
         self.names = [c.name for c in columns] + ["_row", "_outcome", "_message", *extra]
         self.extra = list(extra)
+        self._names = [c.name for c in self.columns]
+        self._text_at = [n for n, c in enumerate(self.columns) if c.is_text]
         self.spool = tempfile.TemporaryFile(mode="w+b")
         self.text = io.TextIOWrapper(self.spool, encoding="utf-8", newline="")
         self.writer = csv.writer(self.text, lineterminator="\r\n")
@@ -369,8 +385,11 @@ class ProducedFile:
         self.writer.writerow(self.names)
 
     def add(self, result, outcome=None):
-        values = result.output if result.outcome != ERROR else {k: v for k, v in result.record.values.items()}
-        row = [neutralise(c, values.get(c.name, "") or "") for c in self.columns]
+        values = result.output if result.outcome != ERROR else result.record.values
+        row = [values.get(name, "") or "" for name in self._names]
+        for index in self._text_at:  # §1.5: text cells a spreadsheet would run as a formula
+            if row[index].startswith(FORMULA_START):
+                row[index] = "'" + row[index]
         message = " | ".join(m for _, _, m in result.errors) or result.note
         row += [str(result.record.row), outcome or result.outcome, message]
         row += [values.get(name, "") or result.output.get(name, "") for name in self.extra]
@@ -545,6 +564,7 @@ def run_tabular(ctx, kind):
     names = kind.error_columns if kind.error_columns is not None else [c.name for c in kind.columns]
     order = {name: n for n, name in enumerate(names)}
     job = Job(ctx, kind)
+    job.two_passes = not (kind.single_pass and connection.vendor == "postgresql")
     ctx.job = job  # a kind's reader may read dates through it (the date hints)
     try:
         with ctx.open(import_file) as handle:
@@ -561,12 +581,13 @@ def run_tabular(ctx, kind):
 
     failed = FailedRows(kind.columns)
     try:
-        if kind.single_pass and connection.vendor == "postgresql":
+        if not job.two_passes:
             _one_pass(ctx, kind, job, import_file, encoding, order, failed)
         else:
             _passes(ctx, kind, job, import_file, encoding, order, failed)
     finally:
         failed.close()
+        job.close()
 
 
 def _passes(ctx, kind, job, import_file, encoding, order, failed):
