@@ -59,7 +59,7 @@ LABELS = {
     "floor-executemany": "raw floor: executemany",
 }
 WRITES = {
-    "ours": "input file stored, check pass, then write pass (one transaction): all 45 columns checked with "
+    "ours": "input file stored, one pass that checks and writes in one transaction (PostgreSQL): all 45 columns checked with "
             "the §3 rules, account + address + person + bank record, produced file of every row, run counts",
     "ie-default": "the 30 account columns, no §3 rules; per row: lookup by code, save(), diff; "
                   "references from a per-run cache (its ForeignKeyWidget would query per cell)",
