@@ -59,9 +59,14 @@ def _fingerprint(value):
 def _tenant_key(tenant, *, create):
     key = TenantKey.objects.filter(tenant=tenant).first()
     if key is None and create:
-        key = TenantKey.objects.create(
-            tenant=tenant, wrapped_key=crypto.wrap(crypto.new_data_key()), kek_id=crypto.kek_id()
-        )
+        try:
+            with transaction.atomic():
+                key = TenantKey.objects.create(
+                    tenant=tenant, wrapped_key=crypto.wrap(crypto.new_data_key()), kek_id=crypto.kek_id()
+                )
+        except IntegrityError:
+            # Another request created the environment's first key meanwhile: use that one.
+            key = TenantKey.objects.get(tenant=tenant)
     return key
 
 
