@@ -9,6 +9,7 @@ RUN pip install --no-cache-dir -r requirements.lock
 
 COPY . .
 RUN DEBUG=true python manage.py collectstatic --no-input \
+    && rm -f var/secret_key var/vault_kek \
     && useradd --system --home /app app && mkdir -p /app/var && chown -R app /app/var
 USER app
 

@@ -55,6 +55,50 @@ def _secret_key():
 
 
 SECRET_KEY = _secret_key()
+
+
+def _vault_keks():
+    """The Vault's key-encryption keys: Fernet keys, newest first (VAULT_KEKS, comma-separated).
+
+    Never invents a key when one is given but unreadable: that would strand every stored secret.
+    """
+    from cryptography.fernet import Fernet
+
+    raw = _env_or_file("VAULT_KEKS")
+    if not raw:
+        if not DEBUG:
+            raise ImproperlyConfigured(
+                "VAULT_KEKS (or VAULT_KEKS_FILE) must be set when DEBUG is off: a comma-separated list "
+                "of Fernet keys, newest first. Generate one with "
+                "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`."
+            )
+        path = VAR_DIR / "vault_kek"
+        if not path.exists():
+            path.write_text(Fernet.generate_key().decode())
+            path.chmod(0o600)
+            import logging
+
+            logging.getLogger("vault").warning(
+                "VAULT_KEKS is not set: generated a DEVELOPMENT Vault key-encryption key in %s. "
+                "Never use it in production; losing it loses every Vault secret.", path,
+            )
+        raw = path.read_text().strip()
+    keys = [part.strip() for part in raw.split(",") if part.strip()]
+    if not keys:
+        raise ImproperlyConfigured("VAULT_KEKS is empty: give at least one Fernet key.")
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            raise ImproperlyConfigured(
+                f"VAULT_KEKS: key {position} of {len(keys)} is not a valid Fernet key "
+                "(32 bytes, URL-safe base64)."
+            ) from None
+    return keys
+
+
+# Newest first: the first wraps new data keys; the others only unwrap (during a rotation).
+VAULT_KEKS = _vault_keks()
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

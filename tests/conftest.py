@@ -15,9 +15,11 @@ from interfaces.models import Run
 from interfaces.services import import_file_store
 from finance.tenancy import scope
 from finance.tenancy.roles import Role
+from vault.services import vault_entry_create
 
 from .contacts.factories import ContactAccountFactory, NoteFactory
 from .factories import (
+    PASSWORD,
     ApiKeyFactory,
     ArchiveDocumentFactory,
     BankStatementLineFactory,
@@ -103,6 +105,11 @@ def _populate(name, slug):
         finance["notice"] = notice_create(
             tenant=tenant, user=owner.user, level="success", title="Contact import: succeeded",
             url=f"/{slug}/runs/{finance['run'].uuid}/",
+        )
+    with scope.activate(tenant):
+        finance["vault_entry"] = vault_entry_create(
+            tenant=tenant, actor=owner.user, name="Cin7 API key", type="cin7", description="Cin7 Core",
+            value=f"{slug}-vault-secret-value", password=PASSWORD,
         )
     return TenantWorld(tenant, owner, accountant, viewer, api_key, interface, contact, note, finance)
 

@@ -16,13 +16,15 @@ PRODUCTION = {
     "CSRF_TRUSTED_ORIGINS": "https://finance.example.com",
     "DATABASE_URL": "postgres://finance@db.internal:5432/finance",
     "REDIS_URL": "redis://cache.internal:6379/0",
+    # A fixed, throw-away Fernet key (tests only).
+    "VAULT_KEKS": "q0Zx0m4yVn8Yj9mZr3kP4bS1cT2dU5eW6fX7gY8hZ9A=",
 }
 
 
 def _manage(args, env_overrides, tmp_path):
     # A clean deployment environment: none of the suite's own variables (the browser tests set
     # DJANGO_ALLOW_ASYNC_UNSAFE, which check --deploy rightly rejects).
-    dropped = {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    dropped = {"DEBUG", "SECRET_KEY", "VAULT_KEKS", "VAULT_KEKS_FILE", "DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update({"VAR_DIR": str(tmp_path / "var"), "DJANGO_SETTINGS_MODULE": "finance.settings"}, **env_overrides)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
