@@ -26,6 +26,15 @@ from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+def _bench_kek():
+    """A key-encryption key for the benchmark's own environment (production settings need one)."""
+    from cryptography.fernet import Fernet
+
+    key = Fernet.generate_key().decode()
+    os.environ["VAULT_KEKS"] = key
+    return key
+
 PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/finance_bench_bank")
 HEADER = ('"GROUP","ACC ID","ACCOUNT NO","TYPE","BANK CODE","CURR","ENTRY DATE","AS AT","AMOUNT","TLA CODE",'
           '"CHEQUE NO","STATUS","DESCRIPTION"\n')
@@ -33,7 +42,7 @@ ACCOUNTS = {"BARC-KLT": "10000001", "BARC-KPA": "10000002"}
 
 
 def _environment():
-    os.environ.update(DEBUG="false", ALLOWED_HOSTS="localhost", SECURE_SSL_REDIRECT="false",
+    os.environ.update(DEBUG="false", VAULT_KEKS=os.environ.get("VAULT_KEKS") or _bench_kek(), ALLOWED_HOSTS="localhost", SECURE_SSL_REDIRECT="false",
                       SECRET_KEY="bench-" + "k" * 60, DATABASE_URL=PG_URL, DJANGO_SETTINGS_MODULE="finance.settings",
                       MEDIA_ROOT=os.environ.get("BENCH_MEDIA", tempfile.mkdtemp(prefix="bench-media-")),
                       DEMO_PASSWORD="Bench-password-0123456789")

@@ -46,6 +46,15 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+def _bench_kek():
+    """A key-encryption key for the benchmark's own environment (production settings need one)."""
+    from cryptography.fernet import Fernet
+
+    key = Fernet.generate_key().decode()
+    os.environ["VAULT_KEKS"] = key
+    return key
+
 PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/bench_contacts")
 TEMPLATE_DB = PG_URL.rsplit("/", 1)[1] + "_template"
 RUN_DB = PG_URL.rsplit("/", 1)[1]
@@ -270,7 +279,7 @@ def drop_databases():
 def _django(database, media):
     sys.path.insert(0, str(ROOT))
     os.environ.update(
-        DEBUG="false", ALLOWED_HOSTS="localhost", SECURE_SSL_REDIRECT="false", SECRET_KEY="bench-" + "k" * 60,
+        DEBUG="false", VAULT_KEKS=os.environ.get("VAULT_KEKS") or _bench_kek(), ALLOWED_HOSTS="localhost", SECURE_SSL_REDIRECT="false", SECRET_KEY="bench-" + "k" * 60,
         VAR_DIR=media, MEDIA_ROOT=str(Path(media) / "media"), STATIC_ROOT=str(Path(media) / "static"),
         DATABASE_URL=PG_URL.rsplit("/", 1)[0] + "/" + database,
         IMPORT_MAX_BYTES=str(4 * 1024 ** 3), DJANGO_SETTINGS_MODULE="finance.settings",

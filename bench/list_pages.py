@@ -24,6 +24,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
+def _bench_kek():
+    """A key-encryption key for the benchmark's own environment (production settings need one)."""
+    from cryptography.fernet import Fernet
+
+    key = Fernet.generate_key().decode()
+    os.environ["VAULT_KEKS"] = key
+    return key
+
+
 
 def batched(iterable, n):
     it = iter(iterable)
@@ -36,7 +45,7 @@ def _setup(database):
     sys.path.insert(0, str(ROOT))
     # Production settings (DEBUG off: no query log, compressed manifest static files), over HTTP.
     os.environ.update(
-        DEBUG="false", ALLOWED_HOSTS="testserver,localhost", SECURE_SSL_REDIRECT="false",
+        DEBUG="false", VAULT_KEKS=os.environ.get("VAULT_KEKS") or _bench_kek(), ALLOWED_HOSTS="testserver,localhost", SECURE_SSL_REDIRECT="false",
         SECRET_KEY="bench-" + "k" * 60, STATIC_ROOT=tempfile.mkdtemp(prefix="bench-static-"),
     )
     os.environ["DJANGO_SETTINGS_MODULE"] = "finance.settings"
