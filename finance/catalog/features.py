@@ -6,7 +6,7 @@ feature (the file imports) are always available.
 
 FEATURES = {
     "imp_planner": "IMP Planner",
-    "cin7": "Cin7",
+    "cin7": "Integration Cin7 Core",
 }
 
 

@@ -112,7 +112,7 @@ def mapping_types_ensure(tenant):
 
 # --- Mappings ---------------------------------------------------------------------------------------
 
-def _clean(tenant, mapping_type, source_value, destination_code, *, exclude=None, codes=None, seen=None):
+def mapping_clean(tenant, mapping_type, source_value, destination_code, *, exclude=None, codes=None, seen=None):
     """(source, destination) cleaned, or a dict of field -> message."""
     errors = {}
     source = " ".join(str(source_value or "").split())
@@ -151,7 +151,7 @@ def _row(mapping):
 @transaction.atomic
 def mapping_save(*, tenant, actor, mapping_type, source_value, destination_code, mapping=None):
     """Add a row (mapping None) or change one. Raises ValidationError naming the field."""
-    source, destination, errors = _clean(tenant, mapping_type, source_value, destination_code, exclude=mapping)
+    source, destination, errors = mapping_clean(tenant, mapping_type, source_value, destination_code, exclude=mapping)
     if errors:
         raise ValidationError(errors)
     before = _row(mapping) if mapping is not None else None
@@ -218,7 +218,7 @@ def mapping_import(*, tenant, actor, mapping_type, content):
         if not any(cell.strip() for cell in row):
             continue
         values = {c: row[i] if i < len(row) else "" for c, i in index.items()}
-        source, destination, row_errors = _clean(tenant, mapping_type, values["source_value"], values["destination_code"],
+        source, destination, row_errors = mapping_clean(tenant, mapping_type, values["source_value"], values["destination_code"],
                                                  codes=codes, seen=seen)
         for column, message in row_errors.items():
             errors.append(f"Row {number}, column {column}: {message}")

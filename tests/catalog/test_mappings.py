@@ -181,3 +181,17 @@ def test_another_environments_rows_are_404(world_a, world_b):
                        {"source_value": "X", "destination_code": "GB"}, headers=htmx).status_code == 404
     assert client.post(_url(world_b, "mapping_delete", mapping_id=foreign_row.uuid)).status_code == 404
     assert _rows(foreign_type) == {"United Kingdom": "GB"}
+
+
+def test_demo_catalog_turns_the_integrations_on_and_maps_what_the_ledger_has(db):
+    from finance.catalog.demo import seed_catalog
+    from finance.catalog.models import Feature
+
+    tenant = TenantFactory(slug="delta")
+    with scope.activate(tenant):
+        seed_catalog(tenant=tenant, demo=True)
+    with scope.disabled():
+        assert set(Feature.objects.filter(tenant=tenant, enabled=True).values_list("key", flat=True)) == {"imp_planner", "cin7"}
+    assert mapping_lookup(tenant, "Cin7", "auto_tax_band_tax_rules") == {"auto sales": "", "auto purchases": ""}
+    with scope.activate(tenant):
+        assert seed_catalog(tenant=tenant, demo=True) == 0
