@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "finance.banking",
     "finance.dataformats",
     "finance.notices",
+    "finance.catalog",
     "interfaces",
     "vault",
     "scheduler",

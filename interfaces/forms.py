@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django import forms
 
+from finance.catalog.selectors import kinds_available
 from finance.forms import StyledFormMixin
 from finance.ledger.models import NumberSeries
 from finance.tenancy.models import Membership
@@ -82,7 +83,9 @@ class InterfaceNewForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args, tenant, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [("", "Choose a type")] + [(k.key, k.label) for k in kinds.all_kinds()]
+        # Kinds that need a feature are offered only while it is enabled (the catalog's one check).
+        available = kinds_available(tenant, kinds.all_kinds())
+        self.fields["kind"].choices = [("", "Choose a type")] + [(k.key, k.label) for k in available]
         self.fields["batch_series"].queryset = _batch_series(tenant)
 
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from finance.audit.models import Severity as EventSeverity
 from finance.audit.services import event_record
+from finance.catalog.selectors import feature_enabled, feature_refusal
 from finance.notices.services import notice_create
 from finance.tenancy.models import Membership
 
@@ -314,6 +315,8 @@ def _run_request(*, interface, action, actor, trigger, files, options, dry_run, 
     kind = kinds.get(interface.kind)
     if kind is None:
         raise RunRequestError(f"{interface.description} has the type '{interface.kind}', which this installation does not know.")
+    if not feature_enabled(interface.tenant, kind):
+        raise RunRequestError(feature_refusal(kind))
     if not interface.enabled:
         raise RunRequestError(f"{interface.description} is disabled; enable it before running it.")
     if action not in kind.actions:

@@ -10,6 +10,7 @@ from django.test import Client
 
 from finance.accounts.models import SavedView
 from finance.audit.services import event_record
+from finance.catalog.models import Feature, Mapping, MappingType
 from finance.notices.services import notice_create
 from interfaces.models import Run
 from interfaces.services import import_file_store
@@ -102,6 +103,12 @@ def _populate(name, slug):
             tenant=tenant, user=owner.user, list_key="events", name="Errors", path=f"/{slug}/events/",
             query="severity=error", columns=["at", "action", "message"],
         )
+        # The catalog: one feature, one mapping type with one row.
+        finance["feature"] = Feature.objects.create(tenant=tenant, key="cin7", enabled=True)
+        finance["mapping_type"] = MappingType.objects.create(
+            tenant=tenant, source_system="Cin7", key="country", name="Country", destination="country")
+        finance["mapping"] = Mapping.objects.create(
+            tenant=tenant, type=finance["mapping_type"], source_value="United Kingdom", destination_code="GB")
         finance["notice"] = notice_create(
             tenant=tenant, user=owner.user, level="success", title="Contact import: succeeded",
             url=f"/{slug}/runs/{finance['run'].uuid}/",

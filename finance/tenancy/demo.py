@@ -14,6 +14,7 @@ from django.db import transaction
 
 from finance.accounts.services import user_add
 from finance.banking.demo import DEMO_ACCOUNTS, HARRIER_ACCOUNTS, seed_bank_accounts
+from finance.catalog.demo import seed_catalog
 from finance.contacts.demo import seed_contacts
 from finance.ledger.demo import seed_ledger
 from finance.products.demo import seed_products
@@ -90,4 +91,5 @@ def _seed_finance(tenant, slug, out):
         created += seed_products(tenant=tenant)
     created += seed_interfaces(tenant=tenant, interfaces=DEMO_INTERFACES if demo else HARRIER_INTERFACES)
     created += seed_bank_accounts(tenant=tenant, accounts=DEMO_ACCOUNTS if demo else HARRIER_ACCOUNTS)
+    created += seed_catalog(tenant=tenant, demo=demo)
     return created

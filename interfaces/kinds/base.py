@@ -126,6 +126,10 @@ class Kind:
     checks_files = False
     # The file format whose template and data dictionary describe this kind's files, if any.
     file_format = ""
+    # The Features catalog key this kind needs (finance.catalog.features), e.g. "cin7": such a kind
+    # is offered on New and may run only while the feature is catalogued and enabled in the
+    # environment. "" (the file imports): always available.
+    feature = ""
     # option name -> Option (or a (type, default) pair); types: bool, int, str, Decimal,
     # datetime.date, DateFormat, DateTimeFormat.
     options = {}
