@@ -257,7 +257,8 @@ class BankStatementKind(TabularKind):
                 key = f"id:{line.transaction_id}"
                 seen = state["ids"].setdefault(account.pk, set())
                 if key in seen:
-                    job.ctx.warning(f"Transaction id '{line.transaction_id}' appears more than once in the file")
+                    if not job.recheck:  # said once, in the pass that reports
+                        job.ctx.warning(f"Transaction id '{line.transaction_id}' appears more than once in the file")
                     result.outcome, result.note = DUPLICATE, "The same transaction id is earlier in this file"
                     result.output = self._output(line, account, key)
                     self._track(state, account, line)

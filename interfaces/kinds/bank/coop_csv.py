@@ -6,7 +6,7 @@ import io
 import re
 
 from ..base import DateFormat, Option
-from ..tabular import DELIMITERS, Record, file_error, normalise_header
+from ..tabular import DELIMITERS, file_error, normalise_header
 from . import csvrows
 from .common import BankLine, BankStatementKind, bank_options, describe_identity
 
@@ -82,16 +82,7 @@ class Reader:
         self.sort_code, self.account_no = identity[1], identity[2]
 
     def records(self):
-        for row, raw in self.rows:
-            if csvrows.blank(raw):
-                continue
-            values = {name: (raw[i].strip() if i < len(raw) else "") for name, i in self.index.items()}
-            record = Record(row=row, values=values, raw=raw)
-            message = csvrows.too_long(raw, self.width)
-            if message:
-                record.errors.append((None, None, message))
-            record.values["_line"] = self._line(record, values)
-            yield record
+        return csvrows.data_records(self.rows, self.index, self.width, self._line)
 
     def _line(self, record, v):
         errors = record.errors

@@ -5,7 +5,7 @@ import csv
 
 from finance.dataformats import cells
 
-from ..tabular import file_error, normalise_header
+from ..tabular import Record, file_error, normalise_header
 
 
 def records(stream, delimiter):
@@ -99,3 +99,19 @@ def credit_minus_debit(errors, credit_column, credit_text, debit_column, debit_t
         errors.append((None, None, f"Exactly one of {credit_column} and {debit_column} must be filled in"))
         return None
     return (credit or 0) - (debit or 0)
+
+
+def data_records(rows, index, width, line_of):
+    """Record objects for the data rows (row number, cells) of a CSV bank layout: blank rows
+    skipped, present columns by `index`, an over-long row's error, and the parsed BankLine from
+    `line_of(record, values)` in `values["_line"]`."""
+    for row, raw in rows:
+        if blank(raw):
+            continue
+        values = {name: (raw[i].strip() if i < len(raw) else "") for name, i in index.items()}
+        record = Record(row=row, values=values, raw=raw)
+        message = too_long(raw, width)
+        if message:
+            record.errors.append((None, None, message))
+        record.values["_line"] = line_of(record, values)
+        yield record

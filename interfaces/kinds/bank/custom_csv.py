@@ -159,16 +159,7 @@ class CanonicalReader:
         self.present = set(self.index)
 
     def records(self):
-        for row, raw in self.rows:
-            if csvrows.blank(raw):
-                continue
-            values = {name: (raw[i].strip() if i < len(raw) else "") for name, i in self.index.items()}
-            record = Record(row=row, values=values, raw=raw)
-            message = csvrows.too_long(raw, self.width)
-            if message:
-                record.errors.append((None, None, message))
-            record.values["_line"] = self._line(record, values)
-            yield record
+        return csvrows.data_records(self.rows, self.index, self.width, self._line)
 
     def _line(self, record, v):
         errors, job = record.errors, self.job
