@@ -294,7 +294,14 @@ CELERY_BEAT_SCHEDULE = {
     "interfaces-runs-reconcile": {"task": "interfaces.runs_reconcile", "schedule": 60.0},
     # Removes Imports folder files older than each environment's retention.
     "interfaces-import-files-purge": {"task": "interfaces.import_files_purge", "schedule": crontab(hour=2, minute=30)},
+    # The Scheduler's dispatch tick: starts every due scheduled task (scheduler.dispatch).
+    "scheduler-tick": {"task": "scheduler.tick", "schedule": crontab(minute="*")},
 }
+# An execution later than this counts as missed (the scheduler was not running): the task's
+# missed-run policy decides whether it still runs once.
+SCHEDULER_MISSED_AFTER_SECONDS = env.int("SCHEDULER_MISSED_AFTER_SECONDS", default=180)
+# The Cin7 Core synchronisation starts at most once per this many seconds from a schedule.
+CIN7_SYNC_MIN_INTERVAL_SECONDS = env.int("CIN7_SYNC_MIN_INTERVAL_SECONDS", default=3600)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 # --- E-mail -------------------------------------------------------------------------------------

@@ -22,6 +22,8 @@ urlpatterns = [
     path("", include("finance.dataformats.urls")),
     path("", include("vault.urls")),
     path("", include("finance.catalog.urls")),
+    path("", include("scheduler.urls")),
+    path("", include("scheduler.provider_urls")),
     # Keep last: the environment's home matches any slug.
     path("<slug:tenant_slug>/quick-launch/", tenancy_views.quick_launch, name="quick_launch"),
     path("<slug:tenant_slug>/", tenancy_views.dashboard, name="dashboard"),

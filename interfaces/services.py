@@ -20,13 +20,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from finance.audit.models import Severity as EventSeverity
+from finance.audit.models import Event, Severity as EventSeverity
 from finance.audit.services import event_record
 from finance.catalog.selectors import feature_enabled, feature_refusal
 from finance.notices.services import notice_create
 from finance.tenancy.models import Membership
 
 from . import kinds
+from .signals import interface_created, run_finished
 from .models import (
     ACTIVE_STATUSES, COUNT_NAMES, ImportFile, ImportFileKind, Interface, Run, RunMessage, RunStatus, RunTrigger,
 )
@@ -141,6 +142,7 @@ def interface_create(*, tenant, actor, description, kind, enabled=True, batch_se
         tenant=tenant, user=actor, action="interface.created", obj=interface, interface=interface,
         message=f"Interface '{description}' ({kind}) created.", after={"kind": kind, **_interface_state(interface)},
     )
+    interface_created.send(sender=Interface, interface=interface, actor=actor)
     return interface
 
 
@@ -310,21 +312,104 @@ def run_request(*, interface, action="run", actor=None, trigger, files=(), optio
         raise
 
 
-@transaction.atomic
-def _run_request(*, interface, action, actor, trigger, files, options, dry_run, since, enqueue, stored):
+def run_refusal(*, interface, action, options=None, feature_on=None):
+    """Why a run of `interface` cannot be requested, in one line; None when it can. `feature_on`
+    may pass the catalog's answer when the caller asked it already (the scheduler, in bulk)."""
     kind = kinds.get(interface.kind)
     if kind is None:
-        raise RunRequestError(f"{interface.description} has the type '{interface.kind}', which this installation does not know.")
-    if not feature_enabled(interface.tenant, kind):
-        raise RunRequestError(feature_refusal(kind))
+        return f"{interface.description} has the type '{interface.kind}', which this installation does not know."
+    if not (feature_enabled(interface.tenant, kind) if feature_on is None else feature_on):
+        return feature_refusal(kind)
     if not interface.enabled:
-        raise RunRequestError(f"{interface.description} is disabled; enable it before running it.")
+        return f"{interface.description} is disabled; enable it before running it."
     if action not in kind.actions:
-        raise RunRequestError(f"{kind.label} cannot '{action}'; it offers: {', '.join(kind.actions)}.")
+        return f"{kind.label} cannot '{action}'; it offers: {', '.join(kind.actions)}."
     try:
         kind.clean_options(options, interface)
     except kinds.OptionError as error:
-        raise RunRequestError(str(error)) from None
+        return str(error)
+    return None
+
+
+def _requested_event(run, interface, actor, files=0):
+    return Event(
+        tenant=interface.tenant, user=actor, actor=actor.email if actor is not None else "system",
+        severity=EventSeverity.INFO, action="run.requested", interface=interface, run_ref=str(run.uuid),
+        object_type=run._meta.verbose_name, object_uuid=str(run.uuid), object_repr=str(run)[:300],
+        message=f"{interface.description}: {run.action} requested ({run.get_trigger_display()}{', dry run' if run.dry_run else ''}).",
+        after={"action": run.action, "options": run.options, "dry_run": run.dry_run, "files": files},
+    )
+
+
+@transaction.atomic
+def runs_request_many(*, requests, trigger, enqueue=True):
+    """`run_request` for many runs at once, without files (the scheduler's dispatch tick): the
+    same checks (`run_refusal`) and the same queued Run and Event log row for each request, written
+    in bulk. `requests` is a list of dicts with `interface`, `action`, optional `actor`, `options`
+    and `feature_on`. Returns one (run, refusal) pair per request, in order: a refused request
+    (busy interface included, as the database's one-active-run constraint decides) has run None.
+
+    The runs are sent to the workers after the commit through one `runs_enqueue` task per
+    environment, so the caller never waits for thousands of broker round trips.
+    """
+    results = [None] * len(requests)
+    pending = []
+    for i, req in enumerate(requests):
+        interface = req["interface"]
+        refusal = run_refusal(interface=interface, action=req.get("action", "run"), options=req.get("options"),
+                              feature_on=req.get("feature_on"))
+        if refusal:
+            results[i] = (None, refusal)
+            continue
+        options = req.get("options") or {}
+        pending.append((i, Run(
+            tenant=interface.tenant, interface=interface, action=req.get("action", "run"), status=RunStatus.QUEUED,
+            options={k: v if isinstance(v, (bool, int)) else str(v) for k, v in options.items()},
+            trigger=trigger, triggered_by=req.get("actor"),
+        )))
+    created = []
+    try:
+        with transaction.atomic():
+            Run.objects.bulk_create([run for _, run in pending], batch_size=2000)
+        created = pending
+    except IntegrityError:
+        # An interface became busy since the caller looked: one savepoint each, as run_request does.
+        for i, run in pending:
+            try:
+                with transaction.atomic():
+                    run.save()
+            except IntegrityError:
+                run.pk = None
+                results[i] = (None, _busy_message(run.interface))
+            else:
+                created.append((i, run))
+    for i, run in created:
+        results[i] = (run, None)
+    Event.objects.bulk_create(
+        [_requested_event(run, run.interface, requests[i].get("actor")) for i, run in created], batch_size=2000)
+    if enqueue and created:
+        by_tenant = {}
+        for _, run in created:
+            by_tenant.setdefault(run.tenant_id, []).append(run.pk)
+        transaction.on_commit(lambda: runs_enqueue_many(by_tenant=by_tenant))
+    return results
+
+
+def runs_enqueue_many(*, by_tenant):
+    """Send one `runs_enqueue` task per environment; a worker then sends each run's `run_execute`.
+    A run whose message is lost is sent again by `runs_resend_lost`."""
+    from .tasks import runs_enqueue
+
+    for tenant_id, run_ids in by_tenant.items():
+        runs_enqueue.apply_async(kwargs={"tenant_id": tenant_id, "run_ids": run_ids})
+
+
+@transaction.atomic
+def _run_request(*, interface, action, actor, trigger, files, options, dry_run, since, enqueue, stored):
+    refusal = run_refusal(interface=interface, action=action, options=options)
+    if refusal:
+        raise RunRequestError(refusal)
+    kind = kinds.get(interface.kind)
     files = list(files or ())
     if files and not kind.accepts_files:
         raise RunRequestError(f"{kind.label} does not take files.")
@@ -528,6 +613,7 @@ def run_finish(*, run, status, counts=None, message=""):
             message=f"{run.interface.description}: {run.get_status_display().lower()}. {message}".strip(),
         )
         run_notify_finished(run=run)
+        run_finished.send(sender=Run, run=run)
     return done
 
 

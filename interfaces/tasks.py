@@ -30,6 +30,23 @@ def run_execute(self, *, tenant_id, run_id):
         raise self.retry(exc=exc, countdown=RETRY_BACKOFF_SECONDS * 2 ** self.request.retries)
 
 
+@shared_task(base=TenantTask, name="interfaces.runs_enqueue", acks_late=True)
+def runs_enqueue(*, tenant_id, run_ids):
+    """Send `run_execute` for each of `run_ids` (runs the scheduler queued in bulk), sharing one
+    broker connection; runs no longer queued are left alone."""
+    from celery import current_app
+
+    from .models import Run, RunStatus
+
+    queued = Run.objects.filter(tenant_id=tenant_id, pk__in=run_ids, status=RunStatus.QUEUED).values_list("pk", flat=True)
+    sent = 0
+    with current_app.producer_or_acquire() as producer:
+        for pk in queued:
+            run_execute.apply_async(kwargs={"tenant_id": tenant_id, "run_id": pk}, producer=producer)
+            sent += 1
+    return sent
+
+
 @shared_task(name="interfaces.runs_reconcile")
 def runs_reconcile():
     """Fail running runs of every tenant whose heartbeat expired, and send again queued runs that no

@@ -16,6 +16,7 @@ from interfaces.models import Run
 from interfaces.services import import_file_store
 from finance.tenancy import scope
 from finance.tenancy.roles import Role
+from scheduler.models import ScheduledTask
 from vault.services import vault_entry_create
 
 from .contacts.factories import ContactAccountFactory, NoteFactory
@@ -109,6 +110,11 @@ def _populate(name, slug):
             tenant=tenant, source_system="Cin7", key="country", name="Country", destination="country")
         finance["mapping"] = Mapping.objects.create(
             tenant=tenant, type=finance["mapping_type"], source_value="United Kingdom", destination_code="GB")
+        # The Scheduler: one task on the world's interface.
+        finance["scheduled_task"] = ScheduledTask.objects.create(
+            tenant=tenant, description="Nightly contact import", interface=interface,
+            pattern={"kind": "daily", "time": "02:00", "tz": "Europe/London"}, owner=owner.user,
+        )
         finance["notice"] = notice_create(
             tenant=tenant, user=owner.user, level="success", title="Contact import: succeeded",
             url=f"/{slug}/runs/{finance['run'].uuid}/",

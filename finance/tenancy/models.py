@@ -15,7 +15,7 @@ slug_validator = RegexValidator(
 )
 
 # Slugs that would shadow a top-level URL.
-RESERVED_SLUGS = frozenset({"accounts", "static", "media", "environments", "healthz", "admin", "api"})
+RESERVED_SLUGS = frozenset({"accounts", "static", "media", "environments", "healthz", "admin", "api", "provider"})
 
 
 class Tenant(models.Model):

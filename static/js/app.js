@@ -36,3 +36,24 @@ document.addEventListener("submit", function (event) {
     form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
   }, 0);
 });
+
+// Scheduler: show only the execution pattern's parts that its kind uses. Each part is wrapped in
+// an element with data-pattern-kinds="daily weekly ..." inside a form with data-pattern-form.
+(function () {
+  "use strict";
+  function sync(form) {
+    var select = form.querySelector("select[name=pattern_kind]");
+    if (!select) return;
+    form.querySelectorAll("[data-pattern-kinds]").forEach(function (part) {
+      var kinds = part.getAttribute("data-pattern-kinds").split(" ");
+      part.hidden = kinds.indexOf(select.value) === -1;
+    });
+  }
+  document.addEventListener("change", function (event) {
+    var form = event.target.closest && event.target.closest("[data-pattern-form]");
+    if (form && event.target.name === "pattern_kind") sync(form);
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-pattern-form]").forEach(sync);
+  });
+})();
