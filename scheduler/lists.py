@@ -66,7 +66,7 @@ class ScheduledTaskTable(tables.Table):
         return record.pattern_text
 
     def render_template(self, value):
-        return format_html('<span class="badge text-bg-info">Deployed copy</span>') if value else ""
+        return format_html('<span class="badge text-bg-info">{}</span>', "Deployed copy") if value else ""
 
     def render_last_execution(self, value):
         return both_zones(value)

@@ -279,7 +279,7 @@ def task_run_finished(*, run):
                      severity=Severity.ERROR, message=f"Scheduled task '{task.description}': {task.disabled_reason}",
                      before={"enabled": True}, after={"enabled": False, "disabled_reason": task.disabled_reason})
         if recipient is not None:
-            notice_create(tenant=task.tenant, user=recipient, level=Level.ERROR,
+            notice_create(tenant=task.tenant, user=recipient, level=Level.DANGER,
                           title=f"Scheduled task '{task.description}' disabled itself",
                           message=f"{task.disabled_reason} Open it and re-enable it once the cause is fixed.",
                           url=_task_url(task))
