@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from finance.audit.models import Event, Severity as EventSeverity
 from finance.audit.services import event_record
+from finance.bulk import copy_rows
 from finance.catalog.selectors import feature_enabled, feature_refusal
 from finance.notices.services import notice_create
 from finance.tenancy.models import Membership
@@ -331,66 +332,72 @@ def run_refusal(*, interface, action, options=None, feature_on=None):
     return None
 
 
-def _requested_event(run, interface, actor, files=0):
-    return Event(
-        tenant=interface.tenant, user=actor, actor=actor.email if actor is not None else "system",
-        severity=EventSeverity.INFO, action="run.requested", interface=interface, run_ref=str(run.uuid),
-        object_type=run._meta.verbose_name, object_uuid=str(run.uuid), object_repr=str(run)[:300],
-        message=f"{interface.description}: {run.action} requested ({run.get_trigger_display()}{', dry run' if run.dry_run else ''}).",
-        after={"action": run.action, "options": run.options, "dry_run": run.dry_run, "files": files},
-    )
+_RUN_FIELDS = ("tenant", "uuid", "interface", "action", "status", "options", "dry_run", "trigger", "triggered_by")
+_EVENT_FIELDS = ("tenant", "uuid", "at", "user", "actor", "severity", "action", "interface", "run_ref", "object_type",
+                 "object_uuid", "object_repr", "message", "after")
 
 
 @transaction.atomic
 def runs_request_many(*, requests, trigger, enqueue=True):
     """`run_request` for many runs at once, without files (the scheduler's dispatch tick): the
-    same checks (`run_refusal`) and the same queued Run and Event log row for each request, written
-    in bulk. `requests` is a list of dicts with `interface`, `action`, optional `actor`, `options`
-    and `feature_on`. Returns one (run, refusal) pair per request, in order: a refused request
-    (busy interface included, as the database's one-active-run constraint decides) has run None.
+    same checks (`run_refusal`), and for each request the same queued Run and "run.requested" Event
+    log row, written with multi-row inserts. `requests` is a list of dicts with `interface`,
+    `action`, optional `actor`, `options` and `feature_on`. Returns one (run id, refusal) pair per
+    request, in order: a refused request (a busy interface included, as the database's
+    one-active-run constraint decides) has run id None.
 
     The runs are sent to the workers after the commit through one `runs_enqueue` task per
     environment, so the caller never waits for thousands of broker round trips.
     """
     results = [None] * len(requests)
-    pending = []
+    pending = []  # (index, row of _RUN_FIELDS)
     for i, req in enumerate(requests):
         interface = req["interface"]
-        refusal = run_refusal(interface=interface, action=req.get("action", "run"), options=req.get("options"),
-                              feature_on=req.get("feature_on"))
+        action = req.get("action", "run")
+        refusal = run_refusal(interface=interface, action=action, options=req.get("options"), feature_on=req.get("feature_on"))
         if refusal:
             results[i] = (None, refusal)
             continue
-        options = req.get("options") or {}
-        pending.append((i, Run(
-            tenant=interface.tenant, interface=interface, action=req.get("action", "run"), status=RunStatus.QUEUED,
-            options={k: v if isinstance(v, (bool, int)) else str(v) for k, v in options.items()},
-            trigger=trigger, triggered_by=req.get("actor"),
-        )))
-    created = []
-    try:
-        with transaction.atomic():
-            Run.objects.bulk_create([run for _, run in pending], batch_size=2000)
-        created = pending
-    except IntegrityError:
-        # An interface became busy since the caller looked: one savepoint each, as run_request does.
-        for i, run in pending:
-            try:
-                with transaction.atomic():
-                    run.save()
-            except IntegrityError:
-                run.pk = None
-                results[i] = (None, _busy_message(run.interface))
-            else:
-                created.append((i, run))
-    for i, run in created:
-        results[i] = (run, None)
-    Event.objects.bulk_create(
-        [_requested_event(run, run.interface, requests[i].get("actor")) for i, run in created], batch_size=2000)
+        actor = req.get("actor")
+        options = {k: v if isinstance(v, (bool, int)) else str(v) for k, v in (req.get("options") or {}).items()}
+        pending.append((i, [interface.tenant_id, uuid.uuid4(), interface.pk, action, RunStatus.QUEUED, options, False,
+                            trigger, actor.pk if actor is not None else None]))
+    created = []  # (index, run id, row)
+    if pending:
+        try:
+            with transaction.atomic():
+                ids = copy_rows(Run, _RUN_FIELDS, [row for _, row in pending], returning_id=True)
+            created = [(i, pk, row) for (i, row), pk in zip(pending, ids)]
+        except IntegrityError:
+            # An interface became busy since the caller looked: one savepoint each, as run_request does.
+            for i, row in pending:
+                try:
+                    with transaction.atomic():
+                        [pk] = copy_rows(Run, _RUN_FIELDS, [row], returning_id=True)
+                except IntegrityError:
+                    results[i] = (None, _busy_message(requests[i]["interface"]))
+                else:
+                    created.append((i, pk, row))
+    label = RunTrigger(trigger).label
+    verbose = Run._meta.verbose_name
+    now = timezone.now()
+    events = []
+    for i, pk, row in created:
+        results[i] = (pk, None)
+        interface, actor = requests[i]["interface"], requests[i].get("actor")
+        run_uuid = str(row[1])
+        events.append([
+            row[0], uuid.uuid4(), now, row[8], actor.email if actor is not None else "system", EventSeverity.INFO,
+            "run.requested", interface.pk, run_uuid, verbose, run_uuid, f"Run {row[1].hex[:8]} of {interface.pk}",
+            f"{interface.description}: {row[3]} requested ({label}).",
+            {"action": row[3], "options": row[5], "dry_run": False, "files": 0},
+        ])
+    if events:
+        copy_rows(Event, _EVENT_FIELDS, events)
     if enqueue and created:
         by_tenant = {}
-        for _, run in created:
-            by_tenant.setdefault(run.tenant_id, []).append(run.pk)
+        for _, pk, row in created:
+            by_tenant.setdefault(row[0], []).append(pk)
         transaction.on_commit(lambda: runs_enqueue_many(by_tenant=by_tenant))
     return results
 
@@ -398,10 +405,13 @@ def runs_request_many(*, requests, trigger, enqueue=True):
 def runs_enqueue_many(*, by_tenant):
     """Send one `runs_enqueue` task per environment; a worker then sends each run's `run_execute`.
     A run whose message is lost is sent again by `runs_resend_lost`."""
+    from celery import current_app
+
     from .tasks import runs_enqueue
 
-    for tenant_id, run_ids in by_tenant.items():
-        runs_enqueue.apply_async(kwargs={"tenant_id": tenant_id, "run_ids": run_ids})
+    with current_app.producer_or_acquire() as producer:  # one broker connection for them all
+        for tenant_id, run_ids in by_tenant.items():
+            runs_enqueue.apply_async(kwargs={"tenant_id": tenant_id, "run_ids": run_ids}, producer=producer)
 
 
 @transaction.atomic

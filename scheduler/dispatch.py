@@ -20,8 +20,9 @@ not committed due, and the next tick takes them (no run lost); a committed claim
 again by the run engine's reconcile task.
 """
 
+import json
 import logging
-from collections import defaultdict
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -31,6 +32,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from finance.audit.models import Event, Severity
+from finance.bulk import copy_rows
 from finance.catalog.models import Feature
 from finance.tenancy import scope
 from interfaces import kinds
@@ -43,7 +45,7 @@ from .services import next_execution_for
 
 logger = logging.getLogger(__name__)
 
-CHUNK = 2000
+CHUNK = 5000
 
 
 def _grace():
@@ -65,24 +67,25 @@ def _claim(rows, now):
     if not rows:
         return set()
     table = ScheduledTask._meta.db_table
+    update = (f"UPDATE {table} SET next_execution = v.new_next, last_execution = %s FROM v "
+              f"WHERE {table}.id = v.id AND {table}.next_execution = v.old_next AND {table}.enabled RETURNING {table}.id")
+    if connection.vendor == "postgresql":
+        # Three arrays bound on the server: one short statement whatever the number of tasks.
+        import psycopg
+
+        ids, olds, news = (list(column) for column in zip(*rows))
+        sql = ("WITH v AS (SELECT * FROM UNNEST(%s::bigint[], %s::timestamptz[], %s::timestamptz[]) AS v(id, old_next, new_next)) "
+               + update)
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(sql, [ids, olds, news, now])
+            return {row[0] for row in cursor.fetchall()}
     params = []
-    values = []
-    vendor = connection.vendor
     for task_id, old, new in rows:
-        if vendor == "postgresql":
-            values.append("(%s::bigint, %s::timestamptz, %s::timestamptz)")
-        else:
-            values.append("(%s, %s, %s)")
         params += [task_id, _db_dt(old), _db_dt(new)]
-    now_param = _db_dt(now)
-    sql = (
-        f"WITH v(id, old_next, new_next) AS (VALUES {', '.join(values)}) "
-        f"UPDATE {table} SET next_execution = v.new_next, last_execution = %s "
-        f"FROM v WHERE {table}.id = v.id AND {table}.next_execution = v.old_next AND {table}.enabled "
-        f"RETURNING {table}.id"
-    )
+    values = ", ".join(["(%s, %s, %s)"] * len(rows))
     with connection.cursor() as cursor:
-        cursor.execute(sql, params + [now_param])
+        cursor.execute(f"WITH v(id, old_next, new_next) AS (VALUES {values}) " + update, params + [_db_dt(now)])
         return {row[0] for row in cursor.fetchall()}
 
 
@@ -109,23 +112,61 @@ def tick(*, now=None, limit=None, enqueue=True):
     return totals
 
 
+class _Due:
+    """A due task as the tick reads it: the columns it needs, no model instance."""
+
+    FIELDS = ("pk", "uuid", "tenant_id", "interface_id", "description", "action", "pattern", "execute_until",
+              "missed_policy", "next_execution")
+    __slots__ = FIELDS
+
+    def __init__(self, values):
+        for name, value in zip(self.FIELDS, values):
+            setattr(self, name, value)
+
+
+class _Interface:
+    """What the checks of a run request read of an interface (`run_refusal`, the kind's options)."""
+
+    FIELDS = ("pk", "tenant_id", "description", "kind", "enabled", "config", "date_format", "datetime_format")
+    __slots__ = FIELDS
+
+    def __init__(self, values):
+        for name, value in zip(self.FIELDS, values):
+            setattr(self, name, value)
+
+    def __str__(self):
+        return self.description
+
+
 def _tick_chunk(now, seen, totals, enqueue):
     """One chunk of due tasks in one transaction; returns how many tasks it read."""
     with transaction.atomic():
-        due = ScheduledTask._base_manager.filter(enabled=True, next_execution__lte=now).exclude(pk__in=seen)
+        if connection.vendor == "postgresql":
+            # The tick's claim and its runs commit together or not at all; a crash that loses the
+            # last commit loses both (the tasks are due again at the next tick), so this
+            # transaction need not wait for its WAL to reach the disk.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
+        due = ScheduledTask._base_manager.filter(enabled=True, next_execution__lte=now)
+        if seen:
+            due = due.exclude(pk__in=seen)
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True, of=("self",))
-        tasks = list(due.order_by("next_execution", "pk")[:CHUNK])
+        tasks = [_Due(row) for row in due.order_by("next_execution", "pk").values_list(*_Due.FIELDS)[:CHUNK]]
         if not tasks:
             return 0
         claims = []
         following = {}
+        cache = {}  # the same pattern and end date at the same moment: the same next execution
         for task in tasks:
-            try:
-                following[task.pk] = next_execution_for(task, now)
-            except PatternError as error:  # a pattern stored before a rule tightened: stop it, say why
-                following[task.pk] = None
-                logger.warning("Scheduled task %s has an invalid pattern: %s", task.pk, error)
+            key = (json.dumps(task.pattern, sort_keys=True), task.execute_until)
+            if key not in cache:
+                try:
+                    cache[key] = next_execution_for(task, now)
+                except PatternError as error:  # a pattern stored before a rule tightened: stop it, say why
+                    cache[key] = None
+                    logger.warning("Scheduled task %s has an invalid pattern: %s", task.pk, error)
+            following[task.pk] = cache[key]
             claims.append((task.pk, task.next_execution, following[task.pk]))
         won = _claim(claims, now)
         # A task read but not won (another dispatcher moved it meanwhile) is not read again.
@@ -137,13 +178,18 @@ def _tick_chunk(now, seen, totals, enqueue):
         return len(claims)
 
 
+_EXECUTION_FIELDS = ("tenant", "task", "run", "trigger", "due_at", "at", "outcome", "reason")
+_EVENT_FIELDS = ("tenant", "uuid", "at", "actor", "severity", "action", "interface", "object_type", "object_uuid",
+                 "object_repr", "message")
+
+
 def _start(tasks, following, now, totals, enqueue):
     interface_ids = {t.interface_id for t in tasks}
-    interfaces = Interface._base_manager.select_related("tenant").in_bulk(interface_ids)
-    busy = set(Run._base_manager.filter(interface_id__in=interface_ids, status__in=ACTIVE_STATUSES)
-               .values_list("interface_id", flat=True))
-    features = set(Feature._base_manager.filter(tenant_id__in={t.tenant_id for t in tasks}, enabled=True)
-                   .values_list("tenant_id", "key"))
+    interfaces = {row[0]: _Interface(row) for row in Interface._base_manager.filter(pk__in=interface_ids)
+                  .values_list(*_Interface.FIELDS)}
+    # Active runs are few (bounded by the workers), so all of them are read rather than filtered.
+    busy = set(Run._base_manager.filter(status__in=ACTIVE_STATUSES).values_list("interface_id", flat=True))
+    features = set(Feature._base_manager.filter(enabled=True).values_list("tenant_id", "key"))
     capped = {}
     for interface in interfaces.values():
         kind = kinds.get(interface.kind)
@@ -160,14 +206,16 @@ def _start(tasks, following, now, totals, enqueue):
     requests, owners = [], []
     executions, events = [], []
     taken = set()
+    verbose = ScheduledTask._meta.verbose_name
+
+    def event(task, severity, action, message):
+        events.append([task.tenant_id, uuid.uuid4(), now, "system", severity, action, task.interface_id, verbose,
+                       str(task.uuid), task.description[:300], message])
 
     def skip(task, interface, reason, severity=Severity.WARNING):
-        executions.append(ScheduledExecution(tenant_id=task.tenant_id, task=task, trigger=ExecutionTrigger.SCHEDULE,
-                                             due_at=task.next_execution, at=now, outcome=ExecutionOutcome.SKIPPED,
-                                             reason=reason))
-        events.append(Event(tenant_id=task.tenant_id, actor="system", severity=severity, action="scheduler.task.skipped",
-                            interface=interface, object_type=ScheduledTask._meta.verbose_name, object_uuid=str(task.uuid),
-                            object_repr=str(task)[:300], message=f"Scheduled task '{task.description}' skipped: {reason}"))
+        executions.append([task.tenant_id, task.pk, None, ExecutionTrigger.SCHEDULE, task.next_execution, now,
+                           ExecutionOutcome.SKIPPED, reason])
+        event(task, severity, "scheduler.task.skipped", f"Scheduled task '{task.description}' skipped: {reason}")
         totals["skipped"] += 1
 
     for task in tasks:
@@ -194,26 +242,21 @@ def _start(tasks, following, now, totals, enqueue):
                          "feature_on": (not feature) or (task.tenant_id, feature) in features})
         owners.append(task)
     results = runs_request_many(requests=requests, trigger=RunTrigger.SCHEDULE, enqueue=enqueue) if requests else []
-    for task, (run, refusal) in zip(owners, results):
-        if run is None:
+    for task, (run_id, refusal) in zip(owners, results):
+        if run_id is None:
             skip(task, interfaces[task.interface_id], refusal)
             continue
-        executions.append(ScheduledExecution(tenant_id=task.tenant_id, task=task, run=run, trigger=ExecutionTrigger.SCHEDULE,
-                                             due_at=task.next_execution, at=now, outcome=ExecutionOutcome.STARTED))
+        executions.append([task.tenant_id, task.pk, run_id, ExecutionTrigger.SCHEDULE, task.next_execution, now,
+                           ExecutionOutcome.STARTED, ""])
         totals["started"] += 1
-    ScheduledExecution._base_manager.bulk_create(executions, batch_size=CHUNK)
-    Event._base_manager.bulk_create(events, batch_size=CHUNK)
     # Tasks past their execute-until date have no next execution: they stop, and say so once.
-    finished = [t for t in tasks if following.get(t.pk) is None]
-    if finished:
-        Event._base_manager.bulk_create([
-            Event(tenant_id=t.tenant_id, actor="system", severity=Severity.INFO, action="scheduler.task.finished",
-                  interface_id=t.interface_id, object_type=ScheduledTask._meta.verbose_name, object_uuid=str(t.uuid),
-                  object_repr=str(t)[:300],
-                  message=f"Scheduled task '{t.description}' has no further execution"
-                          f"{' (execute until ' + t.execute_until.isoformat() + ')' if t.execute_until else ''}.")
-            for t in finished
-        ])
+    for task in tasks:
+        if following.get(task.pk) is None:
+            until = f" (execute until {task.execute_until.isoformat()})" if task.execute_until else ""
+            event(task, Severity.INFO, "scheduler.task.finished",
+                  f"Scheduled task '{task.description}' has no further execution{until}.")
+    copy_rows(ScheduledExecution, _EXECUTION_FIELDS, executions)
+    copy_rows(Event, _EVENT_FIELDS, events)
 
 
 def _words(seconds):

@@ -130,7 +130,7 @@ def _insert_rows(model, names, rows, *, returning_id=False):
     # The fields not named take their defaults, as with bulk_create (e.g. is_primary).
     missing = [f for f in model._meta.concrete_fields if f not in fields and not f.primary_key]
     if missing:
-        if any(callable(f.default) for f in missing):
+        if any(f.has_default() and callable(f.default) for f in missing):
             raise ValueError(f"Give the fields of {model.__name__} with a callable default: {missing}")
         now = timezone.now()
         defaults = [now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) else f.get_default()
