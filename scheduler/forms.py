@@ -67,8 +67,8 @@ class PatternFields(forms.Form):
         try:
             pattern_from_dict(raw)
         except PatternError as error:
-            field = _pattern_error_field(raw["kind"], str(error))
-            self.add_error(field, str(error))
+            field = getattr(error, "field", "") or "pattern_kind"
+            self.add_error("pattern_kind" if field == "kind" else field, str(error))
             return None
         return raw
 
@@ -79,17 +79,6 @@ class PatternFields(forms.Form):
             if name in pattern:
                 initial[name] = pattern[name]
         return initial
-
-
-def _pattern_error_field(kind, message):
-    lowered = message.lower()
-    if "zone" in lowered:
-        return "tz"
-    if kind == "cron" or "cron" in lowered:
-        return "cron"
-    return {"minutes": "every", "hourly": "minute", "weekly": "days" if "day" in lowered and "time" not in lowered else "time",
-            "monthly_day": "day" if "day" in lowered and "time" not in lowered else "time",
-            "monthly_working": "day" if "day" in lowered and "time" not in lowered else "time"}.get(kind, "time")
 
 
 class ScheduledTaskForm(PatternFields):
