@@ -19,6 +19,7 @@ from finance.contacts.demo import seed_contacts
 from finance.ledger.demo import seed_ledger
 from finance.products.demo import seed_products
 from interfaces.demo import DEMO_INTERFACES, HARRIER_INTERFACES, seed_interfaces
+from scheduler.demo import seed_scheduled_tasks
 
 from . import scope
 from .models import Membership, Tenant
@@ -92,4 +93,6 @@ def _seed_finance(tenant, slug, out):
     created += seed_interfaces(tenant=tenant, interfaces=DEMO_INTERFACES if demo else HARRIER_INTERFACES)
     created += seed_bank_accounts(tenant=tenant, accounts=DEMO_ACCOUNTS if demo else HARRIER_ACCOUNTS)
     created += seed_catalog(tenant=tenant, demo=demo)
+    if demo:
+        created += seed_scheduled_tasks(tenant=tenant)
     return created

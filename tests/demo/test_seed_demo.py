@@ -135,3 +135,19 @@ def test_the_demo_interfaces_have_their_batch_series_and_configuration(seeded):
         custom = interfaces["Bank statement CSV (custom)"].config
         assert custom["bank_account"] == "DEMO-KHA-SAV" and custom["map.indicator"] == "Dr/Cr"
         assert interfaces["Cin7"].batch_series.code == "RUN"
+
+
+def test_the_demo_scheduled_tasks_are_created_disabled(seeded):
+    from scheduler.models import ScheduledTask
+
+    demo, harrier = seeded
+    with scope.activate(demo):
+        tasks = {t.description: t for t in ScheduledTask.objects.select_related("interface")}
+    assert sorted(tasks) == ["Hourly Cin7 sync", "Nightly IMP Planner sync"]
+    imp, cin7 = tasks["Nightly IMP Planner sync"], tasks["Hourly Cin7 sync"]
+    assert (imp.interface.description, imp.pattern_text) == ("IMP Planner", "Every day at 02:00 (Europe/London)")
+    assert (cin7.interface.description, cin7.pattern_text) == ("Cin7", "Every hour at minute 15 (Europe/London)")
+    assert not imp.enabled and not cin7.enabled and imp.next_execution is None
+    assert "vault entries" in imp.disabled_reason
+    with scope.activate(harrier):
+        assert not ScheduledTask.objects.exists()
