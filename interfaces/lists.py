@@ -105,6 +105,7 @@ from django.db.models import OuterRef, Subquery  # noqa: E402
 
 from . import kinds  # noqa: E402
 from .models import Run, RunStatus  # noqa: E402
+from scheduler.models import ScheduledTask  # noqa: E402
 
 
 def _kind_label(key):
@@ -147,11 +148,17 @@ class InterfaceTable(tables.Table):
     last_updated = tables.Column(verbose_name="Updated", default="", attrs={"td": {"class": "text-end"}})
     last_errors = tables.Column(verbose_name="Failed", default="", attrs={"td": {"class": "text-end"}})
     owner = tables.Column(accessor="owner__email", verbose_name="Owner", default="")
+    next_scheduled = tables.Column(verbose_name="Next scheduled execution", default="")
 
     class Meta:
         attrs = TABLE_ATTRS
         order_by = ("description",)
         always_visible = ("description",)
+
+    def render_next_scheduled(self, value):
+        from scheduler.lists import both_zones
+
+        return both_zones(value)
 
     def render_kind(self, value):
         return _kind_label(value)
@@ -172,6 +179,10 @@ def _interfaces(request):
         last_created=Subquery(last.values("created")[:1]),
         last_updated=Subquery(last.values("updated")[:1]),
         last_errors=Subquery(last.values("errors")[:1]),
+        next_scheduled=Subquery(
+            ScheduledTask.objects.filter(interface=OuterRef("pk"), enabled=True, next_execution__isnull=False)
+            .order_by("next_execution").values("next_execution")[:1]
+        ),
     )
 
 

@@ -224,3 +224,12 @@ def test_the_task_page_has_no_extra_queries_per_execution(world_a, owner_client,
                                outcome="skipped", reason="test") for i in range(20)])
     with django_assert_max_num_queries(20):
         assert owner_client.get(_url(world_a, "detail", task)).status_code == 200
+
+
+def test_the_interfaces_list_shows_the_next_scheduled_execution(world_a, owner_client):
+    task = _task(world_a)
+    with scope.disabled():
+        ScheduledTask.objects.filter(pk=task.pk).update(next_execution=timezone.now().replace(
+            year=2027, month=1, day=11, hour=2, minute=0, second=0, microsecond=0))
+    page = owner_client.get(reverse("interfaces:list", kwargs={"tenant_slug": world_a.tenant.slug})).content.decode()
+    assert "Next scheduled execution" in page and "11/01/2027 02:00 UTC" in page
