@@ -89,7 +89,9 @@ def _seed_finance(tenant, slug, out):
     created += seed_contacts(tenant=tenant, accounts=slug, out=out)
     if demo:
         created += seed_products(tenant=tenant)
+    # The catalog comes before the interfaces: an integration kind is created only while its
+    # feature is enabled.
+    created += seed_catalog(tenant=tenant, demo=demo)
     created += seed_interfaces(tenant=tenant, interfaces=DEMO_INTERFACES if demo else HARRIER_INTERFACES)
     created += seed_bank_accounts(tenant=tenant, accounts=DEMO_ACCOUNTS if demo else HARRIER_ACCOUNTS)
-    created += seed_catalog(tenant=tenant, demo=demo)
     return created
