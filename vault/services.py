@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from finance.audit.models import Severity
+from finance.accounts import throttle
 from finance.audit.services import event_record
 from finance.tenancy import scope
 
@@ -25,9 +26,25 @@ MAX_VALUE_LENGTH = 10_000
 FINGERPRINT_MIN_LENGTH = 8
 
 
+class PasswordThrottled(ValidationError):
+    """Too many wrong passwords in a row: the re-check is refused for a while (HTTP 429)."""
+
+
 def _check_password(user, password):
-    if user is None or not password or not user.check_password(password):
+    """The actor's own password, asked again. Wrong answers are counted per user like sign-in
+    failures (LOGIN_FAILURE_LIMIT within LOGIN_FAILURE_WINDOW); past the limit even the right
+    password is refused until the window has passed."""
+    if user is None:
         raise ValidationError({"password": "Your password is not correct."})
+    locked = throttle.PASSWORD_RECHECK.seconds_locked(user=user.pk)
+    if locked:
+        logger.warning("Vault: password re-check of user %s refused, too many wrong passwords", user.pk)
+        raise PasswordThrottled({"password": (
+            f"Too many wrong passwords. Try again in {throttle.minutes(locked)} minute(s).")})
+    if not password or not user.check_password(password):
+        throttle.PASSWORD_RECHECK.record_failure(user=user.pk)
+        raise ValidationError({"password": "Your password is not correct."})
+    throttle.PASSWORD_RECHECK.clear(user=user.pk)
 
 
 def _check_value(value):

@@ -22,6 +22,13 @@ def _entry(request, vaultentry_id):
     return get_for_tenant(VaultEntry, request.tenant, uuid=vaultentry_id)
 
 
+def _status(request, throttled):
+    # 429 while wrong password re-checks are throttled; 400 for any other refused form.
+    if request.method != "POST":
+        return 200
+    return 429 if throttled else 400
+
+
 def _add_errors(form, error):
     if hasattr(error, "error_dict"):
         for field, errs in error.message_dict.items():
@@ -41,6 +48,7 @@ def entry_list(request):
 @require_perm("vault.manage")
 def entry_new(request):
     form = VaultEntryNewForm(request.POST or None)
+    throttled = False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -50,11 +58,11 @@ def entry_new(request):
             )
         except ValidationError as error:
             _add_errors(form, error)
+            throttled = isinstance(error, services.PasswordThrottled)
         else:
             messages.success(request, f"Vault entry '{entry.name}' saved.")
             return _list_url(request)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "vault/new.html", {"form": form}, status=status)
+    return render(request, "vault/new.html", {"form": form}, status=_status(request, throttled))
 
 
 @never_cache
@@ -83,6 +91,7 @@ def entry_edit(request, vaultentry_id):
 def entry_value(request, vaultentry_id):
     entry = _entry(request, vaultentry_id)
     form = VaultValueForm(request.POST or None)
+    throttled = False
     if request.method == "POST" and form.is_valid():
         try:
             services.vault_entry_set_value(
@@ -91,11 +100,11 @@ def entry_value(request, vaultentry_id):
             )
         except ValidationError as error:
             _add_errors(form, error)
+            throttled = isinstance(error, services.PasswordThrottled)
         else:
             messages.success(request, f"The value of '{entry.name}' was replaced.")
             return _list_url(request)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "vault/value.html", {"entry": entry, "form": form}, status=status)
+    return render(request, "vault/value.html", {"entry": entry, "form": form}, status=_status(request, throttled))
 
 
 @never_cache
