@@ -95,7 +95,19 @@ def _encrypt_into(entry, value, data_key, version):
 
 @transaction.atomic
 def vault_entry_create(*, tenant, actor, name, type=EntryType.GENERIC, description="", value, password):
+    """A new entry set by a person, who gives their own password again."""
     _check_password(actor, password)
+    return _entry_create(tenant=tenant, actor=actor, name=name, type=type, description=description, value=value)
+
+
+@transaction.atomic
+def vault_entry_system_create(*, tenant, name, type=EntryType.GENERIC, description="", value):
+    """A new entry set by the system (`seed_demo`): no person, so no password to ask; the Event log
+    names the system as the actor."""
+    return _entry_create(tenant=tenant, actor=None, name=name, type=type, description=description, value=value)
+
+
+def _entry_create(*, tenant, actor, name, type, description, value):
     name = (name or "").strip()
     _check_fields(name=name, type=type, description=description)
     _check_value(value)
@@ -134,7 +146,18 @@ def vault_entry_update(*, entry, actor, description, type):
 
 @transaction.atomic
 def vault_entry_set_value(*, entry, actor, value, password):
+    """Replace the value, by a person who gives their own password again."""
     _check_password(actor, password)
+    return _entry_set_value(entry=entry, actor=actor, value=value)
+
+
+@transaction.atomic
+def vault_entry_system_set_value(*, entry, value):
+    """Replace the value on the system's behalf (`seed_demo` renewing an expired demo API key)."""
+    return _entry_set_value(entry=entry, actor=None, value=value)
+
+
+def _entry_set_value(*, entry, actor, value):
     _check_value(value)
     key = _tenant_key(entry.tenant, create=True)
     before = entry.snapshot()

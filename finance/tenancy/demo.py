@@ -1,8 +1,8 @@
 """The demo environments of `seed_demo` (shared/spec/demo-data.md), built through the services.
 
 Idempotent: whatever exists is left as it is, so a second run changes nothing and never resets
-a password. Each app seeds its own part (ledger, contacts, products, interfaces, bank accounts),
-in that order, because each part refers to codes of the parts before it.
+a password. Each app seeds its own part (ledger, contacts, products, catalog, interfaces, bank
+accounts, vault), in that order, because each part refers to codes of the parts before it.
 """
 
 import os
@@ -19,6 +19,7 @@ from finance.contacts.demo import seed_contacts
 from finance.ledger.demo import seed_ledger
 from finance.products.demo import seed_products
 from interfaces.demo import DEMO_INTERFACES, HARRIER_INTERFACES, seed_interfaces
+from vault.demo import seed_vault
 
 from . import scope
 from .models import Membership, Tenant
@@ -94,4 +95,6 @@ def _seed_finance(tenant, slug, out):
     created += seed_catalog(tenant=tenant, demo=demo)
     created += seed_interfaces(tenant=tenant, interfaces=DEMO_INTERFACES if demo else HARRIER_INTERFACES)
     created += seed_bank_accounts(tenant=tenant, accounts=DEMO_ACCOUNTS if demo else HARRIER_ACCOUNTS)
+    if demo:
+        created += seed_vault(tenant=tenant)
     return created
