@@ -5,11 +5,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from finance.tenancy.decorators import require_perm
 from finance.tenancy.shortcuts import get_for_tenant
 
 from . import services
+from .crypto import VaultError
 from .forms import VaultEntryEditForm, VaultEntryNewForm, VaultValueForm
 from .models import VaultEntry
 
@@ -46,6 +48,8 @@ def entry_list(request):
 
 @never_cache
 @require_perm("vault.manage")
+@sensitive_post_parameters("value", "password")
+@sensitive_variables()
 def entry_new(request):
     form = VaultEntryNewForm(request.POST or None)
     throttled = False
@@ -59,6 +63,8 @@ def entry_new(request):
         except ValidationError as error:
             _add_errors(form, error)
             throttled = isinstance(error, services.PasswordThrottled)
+        except VaultError as error:  # VAULT_KEKS does not open the data key: say so, store nothing
+            form.add_error(None, str(error))
         else:
             messages.success(request, f"Vault entry '{entry.name}' saved.")
             return _list_url(request)
@@ -88,6 +94,8 @@ def entry_edit(request, vaultentry_id):
 
 @never_cache
 @require_perm("vault.manage")
+@sensitive_post_parameters("value", "password")
+@sensitive_variables()
 def entry_value(request, vaultentry_id):
     entry = _entry(request, vaultentry_id)
     form = VaultValueForm(request.POST or None)
@@ -101,6 +109,8 @@ def entry_value(request, vaultentry_id):
         except ValidationError as error:
             _add_errors(form, error)
             throttled = isinstance(error, services.PasswordThrottled)
+        except VaultError as error:  # VAULT_KEKS does not open the data key: say so, store nothing
+            form.add_error(None, str(error))
         else:
             messages.success(request, f"The value of '{entry.name}' was replaced.")
             return _list_url(request)
