@@ -42,7 +42,7 @@ def _add_errors(form, error):
 @never_cache
 @require_perm("vault.manage")
 def entry_list(request):
-    entries = VaultEntry.objects.filter(tenant=request.tenant).select_related("updated_by").order_by("name")
+    entries = VaultEntry.objects.filter(tenant=request.tenant).select_related("updated_by", "created_by").order_by("name")
     return render(request, "vault/list.html", {"entries": entries})
 
 

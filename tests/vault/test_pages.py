@@ -192,3 +192,19 @@ def test_the_lock_lifts_after_the_window_and_a_right_password_clears_the_count(w
     monkeypatch.setattr(time, "time", lambda: now + settings.LOGIN_FAILURE_WINDOW + 1)
     assert client.post(url, {"value": "replacement-5678", "password": PASSWORD}).status_code == 302
     assert _entry(world_a).fingerprint == "5678"
+
+
+@pytest.mark.django_db
+def test_the_list_shows_who_created_an_entry_and_who_set_its_value_last(world_a):
+    other = MembershipFactory(tenant=world_a.tenant, role=Role.ADMIN, user__full_name="Second Admin")
+    world_a.owner.user.full_name = "First Admin"
+    world_a.owner.user.save()
+    entry = world_a.finance["vault_entry"]
+    assert client_for(other).post(_url("value", world_a, entry),
+                                  {"value": "replacement-9876", "password": PASSWORD}).status_code == 302
+    listing = client_for(world_a.owner).get(_url("list", world_a)).content.decode()
+    row = listing.split("Cin7 API key")[1].split("</tr>")[0]
+    assert "••••9876" in row
+    assert re.search(r"<td>Second Admin</td>", row)
+    assert re.search(r"<td>\d\d/\d\d/\d{4} \d\d:\d\d by First Admin</td>", row)
+    assert "replacement" not in listing
