@@ -6,28 +6,11 @@ from playwright.sync_api import expect
 
 from finance.audit.models import Event
 from finance.tenancy import scope
-from interfaces import kinds
-from interfaces.kinds import Kind
 
+from ..catalog.test_features import planner  # noqa: F401 - the fixture: a kind that needs IMP Planner
 from ..factories import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-class Planner(Kind):
-    key = "e2e_planner"
-    label = "E2E planner"
-    feature = "imp_planner"
-
-    def execute(self, ctx):
-        pass
-
-
-@pytest.fixture
-def planner():
-    kind = kinds.register(Planner)
-    yield kind
-    kinds.unregister(kind.key)
 
 
 def _offered(page, live_server):
@@ -35,25 +18,25 @@ def _offered(page, live_server):
     return page.get_by_label("Interface type").locator("option").all_inner_texts()
 
 
-def test_switch_a_feature_on_see_its_kind_offered_and_off_with_a_reason(page, live_server, world_a, planner):
+def test_switch_a_feature_on_see_its_kind_offered_and_off_with_a_reason(page, live_server, world_a, planner):  # noqa: F811
     page.goto(f"{live_server.url}/alpha/catalogs/features/")
     page.get_by_label("E-mail address").fill(world_a.owner.user.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    assert "E2E planner" not in _offered(page, live_server)
+    assert "Test planner" not in _offered(page, live_server)
 
     page.goto(f"{live_server.url}/alpha/catalogs/features/")
     page.get_by_label("Feature").select_option(label="IMP Planner")
     page.get_by_role("button", name="Add").click()
     expect(page.get_by_role("cell", name="IMP Planner")).to_be_visible()
-    assert "E2E planner" not in _offered(page, live_server), "catalogued but still off"
+    assert "Test planner" not in _offered(page, live_server), "catalogued but still off"
 
     page.goto(f"{live_server.url}/alpha/defaults/features/")
     item = page.locator("#feature-switches li").filter(has_text="IMP Planner")
     item.get_by_role("button", name="Turn on").click()
     item = page.locator("#feature-switches li").filter(has_text="IMP Planner")
     expect(item.get_by_text("On", exact=True)).to_be_visible()
-    assert "E2E planner" in _offered(page, live_server)
+    assert "Test planner" in _offered(page, live_server)
 
     page.goto(f"{live_server.url}/alpha/defaults/features/")
     page.locator("#feature-switches li").filter(has_text="IMP Planner").get_by_role("link", name="Turn off…").click()
@@ -63,7 +46,7 @@ def test_switch_a_feature_on_see_its_kind_offered_and_off_with_a_reason(page, li
     page.get_by_role("button", name="Turn off").click()
     item = page.locator("#feature-switches li").filter(has_text="IMP Planner")
     expect(item.get_by_text("Off", exact=True)).to_be_visible()
-    assert "E2E planner" not in _offered(page, live_server)
+    assert "Test planner" not in _offered(page, live_server)
     with scope.activate(world_a.tenant):
         event = Event.objects.get(action="feature.disabled")
     assert event.after == {"enabled": False, "reason": "Planner contract ended"}
