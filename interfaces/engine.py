@@ -9,6 +9,7 @@ traceback of an unexpected exception goes to the log only.
 import logging
 
 from django.core.files.storage import default_storage
+from django.views.decorators.debug import sensitive_variables
 
 from . import kinds, services
 from .kinds import Cancelled, RunError
@@ -58,6 +59,21 @@ class RunContext:
     def open(self, import_file):
         """Open a stored file for reading (binary); use it as a context manager."""
         return default_storage.open(import_file.stored_name, "rb")
+
+    @sensitive_variables()
+    def secret(self, name, *, purpose=""):
+        """The value of the Vault entry called `name`, for connector code: it must be of one of the
+        kind's `vault_types`. The use is recorded in the Event log with this interface and run.
+        Keep the value in memory only: never log it, put it in a message or write it to a file."""
+        from vault.crypto import VaultError
+        from vault.services import vault_entry_for_use, vault_secret_read
+
+        try:
+            entry = vault_entry_for_use(tenant=self.tenant, name=name, types=self.kind.vault_types,
+                                        user_of=self.kind.label)
+            return vault_secret_read(entry=entry, purpose=purpose or self.action, run=self.run, actor=self.actor)
+        except VaultError as error:
+            raise RunError(str(error)) from None
 
     # Progress and cancellation ------------------------------------------------------------------
     def heartbeat(self):

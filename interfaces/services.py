@@ -121,12 +121,15 @@ def _check_batch_series(tenant, batch_series):
 @transaction.atomic
 def interface_create(*, tenant, actor, description, kind, enabled=True, batch_series=None, date_format=None,
                      datetime_format=None, config=None, owner=None):
-    """Create an interface of a registered kind; its date formats default to the kind's own (a
-    bank format's dd/MM/yy) or else the environment's."""
+    """Create an interface of a registered kind whose feature (if it needs one) is enabled; its date
+    formats default to the kind's own (a bank format's dd/MM/yy) or else the environment's."""
     description = _check_description(tenant, description)
     kind_obj = kinds.get(kind)
     if kind_obj is None and actor is not None:
         raise ValidationError({"kind": f"'{kind}' is not an interface type of this installation."})
+    if not feature_enabled(tenant, kind_obj):
+        # The same check as the New form and run_request: the service refuses whoever calls it.
+        raise ValidationError({"kind": feature_refusal(kind_obj)})
     kind_defaults = kind_obj.defaults() if kind_obj else {}
     interface = Interface(
         tenant=tenant, description=description, kind=kind, enabled=enabled, batch_series=batch_series,
@@ -190,7 +193,8 @@ def _copy_description(tenant, description):
 
 @transaction.atomic
 def interface_clone(*, interface, actor, description=None):
-    """A new interface with the same type, defaults and configuration, disabled until checked."""
+    """A new interface with the same type, defaults and configuration, disabled until checked;
+    refused like `interface_create` while the type's feature is off."""
     copy = interface_create(
         tenant=interface.tenant, actor=actor, description=description or _copy_description(interface.tenant, interface.description),
         kind=interface.kind, enabled=False, batch_series=interface.batch_series, date_format=interface.date_format,

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from finance.audit.models import Severity
 from finance.audit.services import event_record
+from finance.catalog.features import feature_label
 from finance.notices.models import Level
 from finance.notices.services import notice_create
 from finance.tenancy import scope
@@ -227,7 +228,7 @@ def tasks_pause_for_feature(*, tenant, feature_key, actor, reason):
     feature just switched off. Returns the tasks paused."""
     keys = [k.key for k in kinds.all_kinds() if getattr(k, "feature", "") == feature_key]
     tasks = list(ScheduledTask.objects.select_for_update().filter(tenant=tenant, enabled=True, interface__kind__in=keys))
-    why = f"Paused: the feature '{feature_key}' was turned off" + (f" ({reason})" if reason else "") + "."
+    why = f"Paused: the feature '{feature_label(feature_key)}' was turned off" + (f" ({reason})" if reason else "") + "."
     for task in tasks:
         task.enabled = False
         task.disabled_reason = why

@@ -15,6 +15,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 
 NONCE_BYTES = 12
 DATA_KEY_BYTES = 32
@@ -45,11 +46,14 @@ def new_data_key():
     return os.urandom(DATA_KEY_BYTES)
 
 
+# Error reports (Django's ExceptionReporter) show no local variable of these frames.
+@sensitive_variables()
 def wrap(data_key):
     """The data key encrypted with the newest key-encryption key."""
     return _multifernet().encrypt(data_key).decode()
 
 
+@sensitive_variables()
 def unwrap(wrapped):
     try:
         data_key = _multifernet().decrypt(wrapped.encode() if isinstance(wrapped, str) else wrapped)
@@ -63,6 +67,7 @@ def unwrap(wrapped):
     return data_key
 
 
+@sensitive_variables()
 def rewrap(wrapped):
     """The same data key, wrapped again with the newest key-encryption key."""
     try:
@@ -78,12 +83,14 @@ def associated_data(tenant, entry):
     return f"{tenant.uuid}:{entry.uuid}".encode()
 
 
+@sensitive_variables()
 def encrypt(data_key, plaintext, aad):
     """nonce (12 bytes) + AES-GCM ciphertext and tag."""
     nonce = os.urandom(NONCE_BYTES)
     return nonce + AESGCM(data_key).encrypt(nonce, plaintext.encode("utf-8"), aad)
 
 
+@sensitive_variables()
 def decrypt(data_key, blob, aad):
     blob = bytes(blob)
     if len(blob) <= NONCE_BYTES:

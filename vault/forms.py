@@ -21,16 +21,19 @@ class _ValueFields(forms.Form):
     )
 
 
+TYPE_HELP = "Decides which interfaces may use the entry: each interface type reads only entries of the types it names."
+
+
 class VaultEntryNewForm(StyledFormMixin, _ValueFields):
     name = forms.CharField(max_length=100)
-    type = forms.ChoiceField(choices=EntryType.choices, initial=EntryType.GENERIC)
+    type = forms.ChoiceField(choices=EntryType.choices, initial=EntryType.GENERIC, help_text=TYPE_HELP)
     description = forms.CharField(max_length=250, required=False)
 
     field_order = ["name", "type", "description", "value", "password"]
 
 
 class VaultEntryEditForm(StyledFormMixin, forms.Form):
-    type = forms.ChoiceField(choices=EntryType.choices)
+    type = forms.ChoiceField(choices=EntryType.choices, help_text=TYPE_HELP)
     description = forms.CharField(max_length=250, required=False)
 
 

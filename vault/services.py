@@ -1,7 +1,8 @@
 """Vault services: the only code that writes entries or decrypts a secret.
 
 Event log rows describe what changed (name, type, description, the masked fingerprint) and never
-carry a value, a ciphertext or a key.
+carry a value, a ciphertext or a key. Functions that hold a value are `sensitive_variables`, so an
+error report (Django's ExceptionReporter, the admins' e-mail) shows none of their local variables.
 """
 
 import logging
@@ -9,8 +10,10 @@ import logging
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from finance.audit.models import Severity
+from finance.accounts import throttle
 from finance.audit.services import event_record
 from finance.tenancy import scope
 
@@ -25,9 +28,26 @@ MAX_VALUE_LENGTH = 10_000
 FINGERPRINT_MIN_LENGTH = 8
 
 
+class PasswordThrottled(ValidationError):
+    """Too many wrong passwords in a row: the re-check is refused for a while (HTTP 429)."""
+
+
+@sensitive_variables()
 def _check_password(user, password):
-    if user is None or not password or not user.check_password(password):
+    """The actor's own password, asked again. Wrong answers are counted per user like sign-in
+    failures (LOGIN_FAILURE_LIMIT within LOGIN_FAILURE_WINDOW); past the limit even the right
+    password is refused until the window has passed."""
+    if user is None:
         raise ValidationError({"password": "Your password is not correct."})
+    locked = throttle.PASSWORD_RECHECK.seconds_locked(user=user.pk)
+    if locked:
+        logger.warning("Vault: password re-check of user %s refused, too many wrong passwords", user.pk)
+        raise PasswordThrottled({"password": (
+            f"Too many wrong passwords. Try again in {throttle.minutes(locked)} minute(s).")})
+    if not password or not user.check_password(password):
+        throttle.PASSWORD_RECHECK.record_failure(user=user.pk)
+        raise ValidationError({"password": "Your password is not correct."})
+    throttle.PASSWORD_RECHECK.clear(user=user.pk)
 
 
 def _check_value(value):
@@ -70,6 +90,7 @@ def _tenant_key(tenant, *, create):
     return key
 
 
+@sensitive_variables()
 def _encrypt_into(entry, value, data_key, version):
     entry.ciphertext = crypto.encrypt(data_key, value, crypto.associated_data(entry.tenant, entry))
     entry.key_version = version
@@ -77,8 +98,23 @@ def _encrypt_into(entry, value, data_key, version):
 
 
 @transaction.atomic
+@sensitive_variables()
 def vault_entry_create(*, tenant, actor, name, type=EntryType.GENERIC, description="", value, password):
+    """A new entry set by a person, who gives their own password again."""
     _check_password(actor, password)
+    return _entry_create(tenant=tenant, actor=actor, name=name, type=type, description=description, value=value)
+
+
+@transaction.atomic
+@sensitive_variables()
+def vault_entry_system_create(*, tenant, name, type=EntryType.GENERIC, description="", value):
+    """A new entry set by the system (`seed_demo`): no person, so no password to ask; the Event log
+    names the system as the actor."""
+    return _entry_create(tenant=tenant, actor=None, name=name, type=type, description=description, value=value)
+
+
+@sensitive_variables()
+def _entry_create(*, tenant, actor, name, type, description, value):
     name = (name or "").strip()
     _check_fields(name=name, type=type, description=description)
     _check_value(value)
@@ -116,8 +152,22 @@ def vault_entry_update(*, entry, actor, description, type):
 
 
 @transaction.atomic
+@sensitive_variables()
 def vault_entry_set_value(*, entry, actor, value, password):
+    """Replace the value, by a person who gives their own password again."""
     _check_password(actor, password)
+    return _entry_set_value(entry=entry, actor=actor, value=value)
+
+
+@transaction.atomic
+@sensitive_variables()
+def vault_entry_system_set_value(*, entry, value):
+    """Replace the value on the system's behalf (`seed_demo` renewing an expired demo API key)."""
+    return _entry_set_value(entry=entry, actor=None, value=value)
+
+
+@sensitive_variables()
+def _entry_set_value(*, entry, actor, value):
     _check_value(value)
     key = _tenant_key(entry.tenant, create=True)
     before = entry.snapshot()
@@ -138,6 +188,20 @@ def vault_entry_delete(*, entry, actor):
     entry.delete()
 
 
+def vault_entry_for_use(*, tenant, name, types, user_of):
+    """The entry called `name` (any case) of `tenant`, if its type is one of `types`: the entry
+    types an interface kind (`user_of`, its label) may read. Raises VaultError saying why not."""
+    entry = VaultEntry.objects.filter(tenant=tenant, name__iexact=(name or "").strip()).first()
+    if entry is None:
+        raise VaultError(f"There is no vault entry called '{name}' in this environment.")
+    if entry.type not in types:
+        allowed = " or ".join(str(EntryType(t).label) for t in types) or "none"
+        raise VaultError(f"Vault entry '{entry.name}' is of type {entry.get_type_display()}; "
+                         f"{user_of} may use only entries of type {allowed}.")
+    return entry
+
+
+@sensitive_variables()
 def vault_secret_read(*, entry, purpose, interface=None, run=None, actor=None):
     """The decrypted value, for connector code only. Every use, and every refusal, is recorded."""
     if interface is None and run is not None:
@@ -158,6 +222,7 @@ def vault_secret_read(*, entry, purpose, interface=None, run=None, actor=None):
 
 
 @transaction.atomic
+@sensitive_variables()
 def _secret_read(*, entry, purpose, interface, run_ref, actor, where):
     key = _tenant_key(entry.tenant, create=False)
     if key is None:
@@ -190,6 +255,7 @@ def vault_kek_rotate():
 
 
 @transaction.atomic
+@sensitive_variables()
 def vault_data_key_rotate(*, tenant, actor=None):
     """A new data key for the environment; every entry is re-encrypted with it. Returns how many."""
     with scope.activate(tenant):

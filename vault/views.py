@@ -5,11 +5,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from finance.tenancy.decorators import require_perm
 from finance.tenancy.shortcuts import get_for_tenant
 
 from . import services
+from .crypto import VaultError
 from .forms import VaultEntryEditForm, VaultEntryNewForm, VaultValueForm
 from .models import VaultEntry
 
@@ -20,6 +22,13 @@ def _list_url(request):
 
 def _entry(request, vaultentry_id):
     return get_for_tenant(VaultEntry, request.tenant, uuid=vaultentry_id)
+
+
+def _status(request, throttled):
+    # 429 while wrong password re-checks are throttled; 400 for any other refused form.
+    if request.method != "POST":
+        return 200
+    return 429 if throttled else 400
 
 
 def _add_errors(form, error):
@@ -33,14 +42,17 @@ def _add_errors(form, error):
 @never_cache
 @require_perm("vault.manage")
 def entry_list(request):
-    entries = VaultEntry.objects.filter(tenant=request.tenant).select_related("updated_by").order_by("name")
+    entries = VaultEntry.objects.filter(tenant=request.tenant).select_related("updated_by", "created_by").order_by("name")
     return render(request, "vault/list.html", {"entries": entries})
 
 
 @never_cache
 @require_perm("vault.manage")
+@sensitive_post_parameters("value", "password")
+@sensitive_variables()
 def entry_new(request):
     form = VaultEntryNewForm(request.POST or None)
+    throttled = False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -50,11 +62,13 @@ def entry_new(request):
             )
         except ValidationError as error:
             _add_errors(form, error)
+            throttled = isinstance(error, services.PasswordThrottled)
+        except VaultError as error:  # VAULT_KEKS does not open the data key: say so, store nothing
+            form.add_error(None, str(error))
         else:
             messages.success(request, f"Vault entry '{entry.name}' saved.")
             return _list_url(request)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "vault/new.html", {"form": form}, status=status)
+    return render(request, "vault/new.html", {"form": form}, status=_status(request, throttled))
 
 
 @never_cache
@@ -80,9 +94,12 @@ def entry_edit(request, vaultentry_id):
 
 @never_cache
 @require_perm("vault.manage")
+@sensitive_post_parameters("value", "password")
+@sensitive_variables()
 def entry_value(request, vaultentry_id):
     entry = _entry(request, vaultentry_id)
     form = VaultValueForm(request.POST or None)
+    throttled = False
     if request.method == "POST" and form.is_valid():
         try:
             services.vault_entry_set_value(
@@ -91,11 +108,13 @@ def entry_value(request, vaultentry_id):
             )
         except ValidationError as error:
             _add_errors(form, error)
+            throttled = isinstance(error, services.PasswordThrottled)
+        except VaultError as error:  # VAULT_KEKS does not open the data key: say so, store nothing
+            form.add_error(None, str(error))
         else:
             messages.success(request, f"The value of '{entry.name}' was replaced.")
             return _list_url(request)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "vault/value.html", {"entry": entry, "form": form}, status=status)
+    return render(request, "vault/value.html", {"entry": entry, "form": form}, status=_status(request, throttled))
 
 
 @never_cache

@@ -22,10 +22,15 @@ class MappingForm(StyledFormMixin, forms.Form):
     source_value = forms.CharField(label="Source value", max_length=200)
     destination_code = forms.CharField(label="Destination code", max_length=50, required=False)
 
-    def __init__(self, *args, prefix_id="", **kwargs):
+    def __init__(self, *args, prefix_id="", choices=None, **kwargs):
         super().__init__(*args, **kwargs)
         if prefix_id:
             self.auto_id = f"id_{prefix_id}_%s"
+        if choices is not None:
+            # Chosen from this environment's codes; the service still checks the posted code
+            # (any case), so a forged or stale one is a form error naming it.
+            self.fields["destination_code"].widget = forms.Select(
+                choices=[("", "Choose a code")] + list(choices), attrs={"class": "form-select"})
 
 
 class MappingImportForm(StyledFormMixin, forms.Form):

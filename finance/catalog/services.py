@@ -15,6 +15,7 @@ from .destinations import DESTINATIONS
 from .features import FEATURES, feature_label
 from .models import Feature, Mapping, MappingType
 from .selectors import normalise
+from .signals import feature_disabled
 
 CSV_COLUMNS = ("source_value", "destination_code")
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
@@ -35,12 +36,22 @@ def feature_add(*, tenant, actor, key):
     return feature
 
 
+def feature_turned_off(*, tenant, actor, key, reason):
+    """What follows a feature going off: the `feature_disabled` signal, so that the Scheduler
+    pauses the scheduled tasks of the feature's kinds with `reason` (same transaction)."""
+    feature_disabled.send(sender=Feature, tenant=tenant, feature=key, reason=reason, user=actor)
+
+
 @transaction.atomic
 def feature_remove(*, tenant, actor, feature):
     before = {"key": feature.key, "enabled": feature.enabled}
     event_record(tenant=tenant, user=actor, action="feature.removed", obj=feature,
                  message=f"Feature {feature.label} removed from the catalog.", before=before, after=None)
+    was_enabled = feature.enabled
     feature.delete()
+    if was_enabled:
+        feature_turned_off(tenant=tenant, actor=actor, key=feature.key,
+                           reason=f"{feature.label} was removed from the Features catalog.")
 
 
 @transaction.atomic
@@ -62,6 +73,8 @@ def feature_set_enabled(*, tenant, actor, feature, enabled, reason=""):
     event_record(tenant=tenant, user=actor, action="feature.enabled" if enabled else "feature.disabled", obj=feature,
                  message=f"Feature {feature.label} turned {'on' if enabled else 'off'}" + (f": {reason}" if reason else "."),
                  before=before, after=after)
+    if not enabled:
+        feature_turned_off(tenant=tenant, actor=actor, key=feature.key, reason=reason)
     return feature
 
 

@@ -15,6 +15,7 @@ from finance.tenancy.shortcuts import get_for_tenant
 
 from . import services
 from .forms import FeatureAddForm, FeatureOffForm, MappingFilterForm, MappingForm, MappingImportForm
+from .destinations import DESTINATIONS
 from .models import Feature, Mapping, MappingType
 
 
@@ -111,11 +112,20 @@ def _mapping(request, mapping_id):
     return get_for_tenant(Mapping.objects.select_related("type"), request.tenant, uuid=mapping_id)
 
 
+def _choices(request, mapping_type):
+    """The destination codes of this environment a row may map to (None: the type has none)."""
+    return DESTINATIONS[mapping_type.destination].choices(request.tenant) if mapping_type.has_destination else None
+
+
+def _form(request, mapping_type, *args, **kwargs):
+    return MappingForm(*args, choices=_choices(request, mapping_type), **kwargs)
+
+
 def _type_context(request, mapping_type, **extra):
     return {
         "mapping_type": mapping_type,
         "rows": mapping_type.mappings.all(),
-        "add_form": MappingForm(prefix_id="new"),
+        "add_form": _form(request, mapping_type, prefix_id="new"),
         "import_form": MappingImportForm(),
         **extra,
     }
@@ -138,7 +148,7 @@ def _form_errors(form, error):
 @require_POST
 def mapping_add(request, mappingtype_id):
     mapping_type = _type(request, mappingtype_id)
-    form = MappingForm(request.POST, prefix_id="new")
+    form = _form(request, mapping_type, request.POST, prefix_id="new")
     if form.is_valid():
         try:
             mapping = services.mapping_save(tenant=request.tenant, actor=request.user, mapping_type=mapping_type,
@@ -148,7 +158,8 @@ def mapping_add(request, mappingtype_id):
         else:
             if request.htmx:
                 return render(request, "catalog/_mapping_added.html",
-                              {"mapping": mapping, "mapping_type": mapping_type, "add_form": MappingForm(prefix_id="new")})
+                              {"mapping": mapping, "mapping_type": mapping_type,
+                               "add_form": _form(request, mapping_type, prefix_id="new")})
             messages.success(request, f"{mapping.source_value} mapped.")
             return redirect(_url(request, "mapping_type", mappingtype_id=mapping_type.uuid))
     if request.htmx:
@@ -169,7 +180,8 @@ def mapping_edit(request, mapping_id):
     """The row as a form (GET), saved (POST): htmx swaps the row; without htmx a whole page."""
     mapping = _mapping(request, mapping_id)
     initial = {"source_value": mapping.source_value, "destination_code": mapping.destination_code}
-    form = MappingForm(request.POST if request.method == "POST" else None, initial=initial, prefix_id=str(mapping.uuid))
+    form = _form(request, mapping.type, request.POST if request.method == "POST" else None, initial=initial,
+                 prefix_id=str(mapping.uuid))
     status = 200
     if request.method == "POST":
         if form.is_valid():

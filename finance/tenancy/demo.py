@@ -1,8 +1,8 @@
 """The demo environments of `seed_demo` (shared/spec/demo-data.md), built through the services.
 
 Idempotent: whatever exists is left as it is, so a second run changes nothing and never resets
-a password. Each app seeds its own part (ledger, contacts, products, interfaces, bank accounts),
-in that order, because each part refers to codes of the parts before it.
+a password. Each app seeds its own part (ledger, contacts, products, catalog, interfaces, bank
+accounts, vault), in that order, because each part refers to codes of the parts before it.
 """
 
 import os
@@ -20,6 +20,7 @@ from finance.ledger.demo import seed_ledger
 from finance.products.demo import seed_products
 from interfaces.demo import DEMO_INTERFACES, HARRIER_INTERFACES, seed_interfaces
 from scheduler.demo import seed_scheduled_tasks
+from vault.demo import seed_vault
 
 from . import scope
 from .models import Membership, Tenant
@@ -90,9 +91,12 @@ def _seed_finance(tenant, slug, out):
     created += seed_contacts(tenant=tenant, accounts=slug, out=out)
     if demo:
         created += seed_products(tenant=tenant)
+    # The catalog comes before the interfaces: an integration kind is created only while its
+    # feature is enabled.
+    created += seed_catalog(tenant=tenant, demo=demo)
     created += seed_interfaces(tenant=tenant, interfaces=DEMO_INTERFACES if demo else HARRIER_INTERFACES)
     created += seed_bank_accounts(tenant=tenant, accounts=DEMO_ACCOUNTS if demo else HARRIER_ACCOUNTS)
-    created += seed_catalog(tenant=tenant, demo=demo)
     if demo:
+        created += seed_vault(tenant=tenant)
         created += seed_scheduled_tasks(tenant=tenant)
     return created

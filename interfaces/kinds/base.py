@@ -130,6 +130,9 @@ class Kind:
     # is offered on New and may run only while the feature is catalogued and enabled in the
     # environment. "" (the file imports): always available.
     feature = ""
+    # The Vault entry types (vault.models.EntryType values) this kind's connector may read through
+    # `ctx.secret(name)`; an entry of another type is refused. Empty: the kind reads no secrets.
+    vault_types = ()
     # option name -> Option (or a (type, default) pair); types: bool, int, str, Decimal,
     # datetime.date, DateFormat, DateTimeFormat.
     options = {}

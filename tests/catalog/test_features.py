@@ -2,8 +2,10 @@ import pytest
 from django.urls import reverse
 
 from finance.audit.models import Event
+from finance.catalog import services
 from finance.catalog.models import Feature
 from finance.catalog.selectors import feature_enabled
+from finance.catalog.signals import feature_disabled
 from finance.tenancy import scope
 from interfaces import kinds
 from interfaces.forms import InterfaceNewForm
@@ -144,3 +146,92 @@ def test_another_environments_feature_is_404(world_a, world_b):
     client = client_for(world_b.owner)
     assert client.post(_url(world_b, "feature_switch", feature_id=foreign.uuid), {"enabled": "on"}).status_code == 404
     assert client.post(_url(world_b, "feature_remove", feature_id=foreign.uuid)).status_code == 404
+
+
+REFUSAL = ("IMP Planner is not enabled in this environment: an administrator can turn it on in "
+           "Environment defaults -> Features.")
+
+
+def test_the_create_service_refuses_a_kind_whose_feature_is_off(world_a, planner):
+    from django.core.exceptions import ValidationError
+
+    from interfaces.models import Interface
+    from interfaces.services import interface_create
+
+    _feature(world_a)  # catalogued but off
+    with scope.activate(world_a.tenant):
+        for actor in (world_a.owner.user, None):  # a person or the system: the same answer
+            with pytest.raises(ValidationError) as caught:
+                interface_create(tenant=world_a.tenant, actor=actor, description="Planner", kind="test_planner")
+            assert caught.value.message_dict == {"kind": [REFUSAL]}
+        assert not Interface.objects.filter(kind="test_planner").exists()
+        Feature.objects.filter(key="imp_planner").update(enabled=True)
+        created = interface_create(tenant=world_a.tenant, actor=world_a.owner.user, description="Planner", kind="test_planner")
+    assert created.kind == "test_planner"
+
+
+def test_clone_is_refused_while_the_feature_is_off(world_a, owner_client, planner):
+    from interfaces.models import Interface
+
+    feature = _feature(world_a, enabled=True)
+    interface = InterfaceFactory(tenant=world_a.tenant, kind="test_planner", description="Planner")
+    with scope.activate(world_a.tenant):
+        services.feature_set_enabled(tenant=world_a.tenant, actor=world_a.owner.user, feature=feature, enabled=False,
+                                     reason="Contract ended")
+    url = reverse("interfaces:clone", kwargs={"tenant_slug": "alpha", "interface_id": interface.uuid})
+    response = owner_client.post(url, follow=True)
+    from django.utils.html import escape
+
+    assert escape(REFUSAL) in response.content.decode()
+    with scope.activate(world_a.tenant):
+        assert list(Interface.objects.filter(kind="test_planner").values_list("description", flat=True)) == ["Planner"]
+        assert not Event.objects.filter(action="interface.cloned").exists()
+        feature.refresh_from_db()
+        services.feature_set_enabled(tenant=world_a.tenant, actor=world_a.owner.user, feature=feature, enabled=True)
+    assert owner_client.post(url).status_code == 302
+    with scope.activate(world_a.tenant):
+        assert Interface.objects.filter(description="Planner (copy)", kind="test_planner").exists()
+
+
+def test_turning_a_feature_off_sends_feature_disabled_with_the_reason(world_a, owner_client):
+    received = []
+
+    def receiver(sender, **kwargs):
+        received.append(kwargs)
+
+    feature_disabled.connect(receiver)
+    try:
+        feature = _feature(world_a, enabled=True)
+        url = _url(world_a, "feature_switch", feature_id=feature.uuid)
+        assert owner_client.post(url, {"enabled": "on"}).status_code == 302  # already on: nothing sent
+        assert received == []
+        assert owner_client.post(url, {"reason": "Contract ended"}).status_code == 302
+        assert len(received) == 1
+        sent = received[0]
+        assert (sent["tenant"], sent["feature"], sent["reason"], sent["user"]) == (
+            world_a.tenant, "imp_planner", "Contract ended", world_a.owner.user)
+        assert owner_client.post(url, {"enabled": "on"}).status_code == 302  # on again: nothing sent
+        assert len(received) == 1
+        # Removing an enabled feature from the catalog turns it off too.
+        assert owner_client.post(_url(world_a, "feature_remove", feature_id=feature.uuid)).status_code == 302
+        assert len(received) == 2 and received[1]["feature"] == "imp_planner"
+        assert "removed from the Features catalog" in received[1]["reason"]
+    finally:
+        feature_disabled.disconnect(receiver)
+
+
+def test_a_receiver_that_fails_rolls_the_switch_back(world_a, owner_client):
+    def receiver(sender, **kwargs):
+        raise RuntimeError("the scheduler could not pause its tasks")
+
+    feature = _feature(world_a, enabled=True)
+    feature_disabled.connect(receiver)
+    try:
+        with scope.activate(world_a.tenant), pytest.raises(RuntimeError):
+            services.feature_set_enabled(tenant=world_a.tenant, actor=world_a.owner.user, feature=feature, enabled=False,
+                                         reason="Contract ended")
+    finally:
+        feature_disabled.disconnect(receiver)
+    with scope.activate(world_a.tenant):
+        assert Feature.objects.get(pk=feature.pk).enabled
+        assert not Event.objects.filter(action="feature.disabled").exists()

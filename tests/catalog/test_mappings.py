@@ -195,3 +195,28 @@ def test_demo_catalog_turns_the_integrations_on_and_maps_what_the_ledger_has(db)
     assert mapping_lookup(tenant, "Cin7", "auto_tax_band_tax_rules") == {"auto sales": "", "auto purchases": ""}
     with scope.activate(tenant):
         assert seed_catalog(tenant=tenant, demo=True) == 0
+
+
+def test_the_destination_is_chosen_from_this_environments_codes_only(world_a, world_b, owner_client):
+    from finance.ledger.models import PaymentTerm
+
+    with scope.disabled():
+        PaymentTerm.objects.create(tenant=world_a.tenant, code="30D", name="30 days")
+        PaymentTerm.objects.create(tenant=world_b.tenant, code="BRAVO60", name="Bravo's 60 days")
+        terms = MappingType.objects.create(tenant=world_a.tenant, source_system="Cin7", key="payment_terms",
+                                           name="Payment Terms", destination="payment_term")
+    page = owner_client.get(_url(world_a, "mapping_type", mappingtype_id=terms.uuid)).content.decode()
+    assert '<select name="destination_code"' in page
+    assert '<option value="30D">30D - 30 days</option>' in page
+    assert "BRAVO60" not in page, "another environment's codes are never offered"
+    # A code of the other environment, posted by hand, is refused like any unknown code.
+    response = owner_client.post(_url(world_a, "mapping_add", mappingtype_id=terms.uuid),
+                                 {"source_value": "60 days", "destination_code": "BRAVO60"})
+    assert response.status_code == 400
+    assert "&#x27;BRAVO60&#x27; is not a payment term code in this environment." in response.content.decode()
+    assert _rows(terms) == {}
+    # The inline editor offers the same list, with the row's code chosen.
+    with scope.disabled():
+        row = Mapping.objects.create(tenant=world_a.tenant, type=terms, source_value="30 days", destination_code="30D")
+    editor = owner_client.get(_url(world_a, "mapping_edit", mapping_id=row.uuid), headers={"HX-Request": "true"})
+    assert '<option value="30D" selected>30D - 30 days</option>' in editor.content.decode()

@@ -151,3 +151,66 @@ def test_the_demo_scheduled_tasks_are_created_disabled(seeded):
     assert "vault entries" in imp.disabled_reason
     with scope.activate(harrier):
         assert not ScheduledTask.objects.exists()
+
+
+def _vault(tenant):
+    from vault.models import VaultEntry
+    from vault.services import vault_secret_read
+
+    with scope.activate(tenant):
+        return {e.name: (e.type, vault_secret_read(entry=e, purpose="test")) for e in VaultEntry.objects.all()}
+
+
+def test_the_demo_vault_entries_hold_the_placeholders_and_a_live_integration_key(monkeypatch, caplog):
+    from finance.accounts.models import ApiKey
+    from finance.accounts.services import api_key_authenticate
+
+    monkeypatch.setenv("DEMO_PASSWORD", "Demo-password-for-tests-1")
+    out = io.StringIO()
+    with caplog.at_level("DEBUG"):
+        call_command("seed_demo", stdout=out)
+    demo, harrier = Tenant.objects.get(slug="demo"), Tenant.objects.get(slug="harrier")
+    entries = _vault(demo)
+    assert sorted(entries) == ["Cin7 app key", "Cin7 iplicit API key", "IMP API key", "IMP bearer token"]
+    assert entries["IMP bearer token"] == ("imp_planner", "demo-imp-bearer-0001")
+    assert entries["Cin7 app key"] == ("cin7", "0de00000-0000-4000-8000-00000000a001")
+    (cin7_type, raw), (imp_type, imp_raw) = entries["Cin7 iplicit API key"], entries["IMP API key"]
+    assert (cin7_type, imp_type) == ("cin7", "api_key") and raw == imp_raw
+    key = api_key_authenticate(raw, tenant=demo)
+    assert key is not None and key.membership.user.email == "integration@kestrel-demo.example"
+    assert key.description == "Demo integrations" and 364 <= (key.expires_at - key.created_at).days <= 365
+    with scope.activate(demo):
+        assert ApiKey.objects.count() == 1
+    assert _vault(harrier) == {}, "the second environment has no vault entries"
+    # No secret value reaches the command's output or the log.
+    for secret in (raw, "demo-imp-bearer-0001", "0de00000-0000-4000-8000-00000000a001"):
+        assert secret not in out.getvalue() and secret not in caplog.text
+
+
+def test_a_second_run_keeps_the_live_key_and_an_expired_one_is_replaced(seeded):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from finance.accounts.models import ApiKey
+    from finance.accounts.services import api_key_authenticate
+
+    demo, _ = seeded
+    first = _vault(demo)["IMP API key"][1]
+    call_command("seed_demo", stdout=io.StringIO())
+    assert _vault(demo)["IMP API key"][1] == first
+    with scope.activate(demo):
+        assert ApiKey.objects.count() == 1
+        ApiKey.objects.update(expires_at=timezone.now() - timedelta(days=1))
+    assert api_key_authenticate(first, tenant=demo) is None
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    entries = _vault(demo)
+    renewed = entries["IMP API key"][1]
+    assert renewed != first and entries["Cin7 iplicit API key"][1] == renewed
+    assert api_key_authenticate(renewed, tenant=demo).membership.user.email == "integration@kestrel-demo.example"
+    assert renewed not in out.getvalue()
+    with scope.activate(demo):
+        assert ApiKey.objects.count() == 2
+        from vault.models import VaultEntry
+        assert VaultEntry.objects.count() == 4

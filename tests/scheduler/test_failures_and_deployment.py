@@ -105,7 +105,7 @@ def test_turning_a_feature_off_pauses_its_tasks_with_the_reason(world_a, sync_in
                                                   reason="contract ended")
     assert [t.pk for t in paused] == [cin7.pk]
     cin7, other = _reload(cin7), _reload(other)
-    assert not cin7.enabled and cin7.disabled_reason == "Paused: the feature 'cin7' was turned off (contract ended)."
+    assert not cin7.enabled and cin7.disabled_reason == "Paused: the feature 'Integration Cin7 Core' was turned off (contract ended)."
     assert other.enabled
     with scope.activate(world_a.tenant):
         assert Event.objects.get(action="scheduler.task.paused").object_uuid == str(cin7.uuid)
@@ -196,3 +196,22 @@ def test_a_template_with_a_bad_pattern_is_a_form_error(staff):
     assert response.status_code == 400
     assert "cron" in response.context["form"].errors
     assert not TaskTemplate.objects.exists()
+
+
+def test_switching_the_feature_off_in_environment_defaults_pauses_its_tasks(world_a):
+    from finance.catalog.models import Feature
+    from finance.catalog.services import feature_set_enabled
+
+    capped = InterfaceFactory(tenant=world_a.tenant, kind="test_sync_capped", description="Cin7")
+    with scope.activate(world_a.tenant):
+        task = services.task_create(tenant=world_a.tenant, actor=world_a.owner.user, description="Hourly Cin7 sync",
+                                    interface=capped, pattern={"kind": "hourly", "minute": 15, "tz": "Europe/London"},
+                                    action="synchronise", now=T0)
+        feature_set_enabled(tenant=world_a.tenant, actor=world_a.owner.user, feature=Feature.objects.get(key="cin7"),
+                            enabled=False, reason="Cin7 contract ended")
+    task = _reload(task)
+    assert not task.enabled and task.next_execution is None
+    assert task.disabled_reason == "Paused: the feature 'Integration Cin7 Core' was turned off (Cin7 contract ended)."
+    with scope.activate(world_a.tenant):
+        event = Event.objects.get(action="scheduler.task.paused")
+    assert event.user == world_a.owner.user and "Cin7 contract ended" in event.message

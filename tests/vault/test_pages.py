@@ -7,11 +7,12 @@ from django.urls import reverse
 
 from finance.audit.models import Event
 from finance.tenancy import scope
+from finance.tenancy.roles import Role
 from vault.models import VaultEntry
 from vault.services import vault_secret_read
 
 from ..conftest import client_for
-from ..factories import PASSWORD
+from ..factories import PASSWORD, MembershipFactory
 
 CANARY = "CANARY-7f3e9b21-do-not-leak"
 
@@ -146,3 +147,64 @@ def test_canary_never_reaches_a_page_or_the_event_log(world_a):
     with scope.activate(world_a.tenant):
         deleted = Event.objects.get(action="vault.entry_deleted")
     assert CANARY not in repr(deleted.before) + deleted.message
+
+
+@pytest.mark.django_db
+def test_wrong_password_rechecks_are_throttled_with_a_clear_429(world_a, settings):
+    settings.LOGIN_FAILURE_LIMIT = 3
+    client = client_for(world_a.owner)
+    entry = world_a.finance["vault_entry"]
+    before = _entry(world_a).ciphertext
+    for _ in range(3):
+        response = client.post(_url("value", world_a, entry), {"value": "replacement-1234", "password": "wrong"})
+        assert response.status_code == 400
+        assert "Your password is not correct." in response.content.decode()
+    # Past the limit even the right password is refused, on both forms, with the time to wait.
+    response = client.post(_url("value", world_a, entry), {"value": "replacement-1234", "password": PASSWORD})
+    assert response.status_code == 429
+    assert re.search(r"Too many wrong passwords\. Try again in 1[56] minute\(s\)\.", response.content.decode())
+    response = client.post(_url("new", world_a), {"name": "Other", "type": "generic", "value": "other-value-9876",
+                                                  "password": PASSWORD})
+    assert response.status_code == 429
+    with scope.activate(world_a.tenant):
+        assert not VaultEntry.objects.filter(name="Other").exists()
+    assert bytes(_entry(world_a).ciphertext) == bytes(before)
+    # Another user is not held back by this one's failures.
+    other = client_for(MembershipFactory(tenant=world_a.tenant, role=Role.ADMIN))
+    assert other.post(_url("value", world_a, entry), {"value": "replacement-1234", "password": PASSWORD}).status_code == 302
+    assert _entry(world_a).fingerprint == "1234"
+
+
+@pytest.mark.django_db
+def test_the_lock_lifts_after_the_window_and_a_right_password_clears_the_count(world_a, settings, monkeypatch):
+    import time
+
+    settings.LOGIN_FAILURE_LIMIT = 2
+    client = client_for(world_a.owner)
+    entry = world_a.finance["vault_entry"]
+    url = _url("value", world_a, entry)
+    assert client.post(url, {"value": "replacement-1234", "password": "wrong"}).status_code == 400
+    assert client.post(url, {"value": "replacement-1234", "password": PASSWORD}).status_code == 302  # clears
+    assert client.post(url, {"value": "replacement-5678", "password": "wrong"}).status_code == 400
+    assert client.post(url, {"value": "replacement-5678", "password": "wrong"}).status_code == 400
+    assert client.post(url, {"value": "replacement-5678", "password": PASSWORD}).status_code == 429
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + settings.LOGIN_FAILURE_WINDOW + 1)
+    assert client.post(url, {"value": "replacement-5678", "password": PASSWORD}).status_code == 302
+    assert _entry(world_a).fingerprint == "5678"
+
+
+@pytest.mark.django_db
+def test_the_list_shows_who_created_an_entry_and_who_set_its_value_last(world_a):
+    other = MembershipFactory(tenant=world_a.tenant, role=Role.ADMIN, user__full_name="Second Admin")
+    world_a.owner.user.full_name = "First Admin"
+    world_a.owner.user.save()
+    entry = world_a.finance["vault_entry"]
+    assert client_for(other).post(_url("value", world_a, entry),
+                                  {"value": "replacement-9876", "password": PASSWORD}).status_code == 302
+    listing = client_for(world_a.owner).get(_url("list", world_a)).content.decode()
+    row = listing.split("Cin7 API key")[1].split("</tr>")[0]
+    assert "••••9876" in row
+    assert re.search(r"<td>Second Admin</td>", row)
+    assert re.search(r"<td>\d\d/\d\d/\d{4} \d\d:\d\d by First Admin</td>", row)
+    assert "replacement" not in listing

@@ -216,3 +216,42 @@ def test_rotate_data_key_re_encrypts_one_environment(world_a, world_b):
 def test_rotate_data_key_needs_a_known_environment(world_a):
     with pytest.raises(CommandError, match="No environment"):
         call_command("vault_rotate_data_key", "--tenant", "nope")
+
+
+@pytest.mark.django_db
+def test_the_start_up_check_names_vault_keks_when_a_key_opens_no_data_key(world_a, world_b, settings):
+    from vault.checks import check_keks_open_the_data_keys
+
+    assert check_keks_open_the_data_keys() == []
+    old = settings.VAULT_KEKS
+    settings.VAULT_KEKS = [Fernet.generate_key().decode()]
+    errors = check_keks_open_the_data_keys()
+    assert [e.id for e in errors] == ["vault.E001"]
+    assert "VAULT_KEKS does not open the Vault data key of 2 environment(s) (alpha, bravo)" in errors[0].msg
+    with scope.disabled():
+        assert TenantKey.objects.count() == 2, "nothing is replaced"
+    settings.VAULT_KEKS = [Fernet.generate_key().decode(), *old]  # a new key first, the old one kept
+    assert check_keks_open_the_data_keys() == []
+
+
+@pytest.mark.django_db
+def test_a_vault_form_with_a_wrong_kek_says_so_and_stores_nothing(world_a, settings):
+    from django.urls import reverse
+
+    from ..conftest import client_for
+
+    entry = world_a.finance["vault_entry"]
+    before = bytes(entry.ciphertext)
+    settings.VAULT_KEKS = [Fernet.generate_key().decode()]
+    client = client_for(world_a.owner)
+    url = reverse("vault:value", kwargs={"tenant_slug": "alpha", "vaultentry_id": entry.uuid})
+    response = client.post(url, {"value": "replacement-1234", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "cannot be unwrapped with any key of VAULT_KEKS" in response.content.decode()
+    response = client.post(reverse("vault:new", kwargs={"tenant_slug": "alpha"}),
+                           {"name": "Other", "type": "generic", "value": "other-value-1234", "password": PASSWORD})
+    assert response.status_code == 400 and "VAULT_KEKS" in response.content.decode()
+    entry.refresh_from_db()
+    assert bytes(entry.ciphertext) == before
+    with scope.activate(world_a.tenant):
+        assert not VaultEntry.objects.filter(name="Other").exists()
