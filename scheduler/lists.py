@@ -62,6 +62,9 @@ class ScheduledTaskTable(tables.Table):
         order_by = ("description",)
         always_visible = ("description",)
 
+    def render_access_key(self, value):
+        return format_html("<code>{}</code>", value)
+
     def render_pattern(self, record):
         return record.pattern_text
 
@@ -95,6 +98,7 @@ TASKS = register(
         filterset_class=ScheduledTaskFilter,
         queryset=lambda request: visible_tasks(request).select_related("interface"),
         actions=_actions,
+        default_columns=("description", "interface", "pattern", "template", "last_execution", "next_execution", "enabled"),
         breadcrumbs=(("Environment", None),),
         help_text="Scheduled tasks run interfaces on their execution pattern: the expected way to run the integrations. "
                   "Times are stored in UTC and shown in UTC and Europe/London.",
