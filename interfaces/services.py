@@ -406,16 +406,19 @@ def runs_request_many(*, requests, trigger, enqueue=True):
     return results
 
 
-def runs_enqueue_many(*, by_tenant):
-    """Send one `runs_enqueue` task per environment; a worker then sends each run's `run_execute`.
-    A run whose message is lost is sent again by `runs_resend_lost`."""
+def runs_enqueue_many(*, by_tenant, queue=None):
+    """Send one `runs_enqueue` task per environment; a worker then sends each run's `run_execute`
+    (to `queue` too, when one is named). A run whose message is lost is sent again by
+    `runs_resend_lost`."""
     from celery import current_app
 
     from .tasks import runs_enqueue
 
+    route = {"queue": queue} if queue else {}
     with current_app.producer_or_acquire() as producer:  # one broker connection for them all
         for tenant_id, run_ids in by_tenant.items():
-            runs_enqueue.apply_async(kwargs={"tenant_id": tenant_id, "run_ids": run_ids}, producer=producer)
+            runs_enqueue.apply_async(kwargs={"tenant_id": tenant_id, "run_ids": run_ids, "queue": queue},
+                                     producer=producer, **route)
 
 
 @transaction.atomic

@@ -31,7 +31,7 @@ def run_execute(self, *, tenant_id, run_id):
 
 
 @shared_task(base=TenantTask, name="interfaces.runs_enqueue", acks_late=True)
-def runs_enqueue(*, tenant_id, run_ids):
+def runs_enqueue(*, tenant_id, run_ids, queue=None):
     """Send `run_execute` for each of `run_ids` (runs the scheduler queued in bulk), sharing one
     broker connection; runs no longer queued are left alone."""
     from celery import current_app
@@ -42,7 +42,8 @@ def runs_enqueue(*, tenant_id, run_ids):
     sent = 0
     with current_app.producer_or_acquire() as producer:
         for pk in queued:
-            run_execute.apply_async(kwargs={"tenant_id": tenant_id, "run_id": pk}, producer=producer)
+            run_execute.apply_async(kwargs={"tenant_id": tenant_id, "run_id": pk}, producer=producer,
+                                    **({"queue": queue} if queue else {}))
             sent += 1
     return sent
 

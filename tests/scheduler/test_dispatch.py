@@ -243,3 +243,22 @@ def test_two_dispatchers_at_once_start_each_task_exactly_once(scheduler_kinds):
     with scope.disabled():
         assert Run.objects.filter(tenant=tenant).count() == 20
         assert ScheduledExecution.objects.filter(tenant=tenant).count() == 20
+
+
+def test_the_runs_go_to_the_workers_after_the_commit_one_message_per_environment(world_a, world_b, sync_interface,
+                                                                                  monkeypatch, django_capture_on_commit_callbacks):
+    from interfaces import services as run_services
+
+    sent = []
+    monkeypatch.setattr(run_services, "runs_enqueue_many", lambda **kwargs: sent.append(kwargs))
+    other = InterfaceFactory(tenant=world_b.tenant, kind="test_sync", description="Nightly sync")
+    _task(world_a, sync_interface)
+    _task(world_b, other)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        dispatch.tick(now=DUE)
+    assert sent == []  # nothing leaves before the commit
+    for callback in callbacks:
+        callback()
+    [message] = sent
+    assert message["by_tenant"] == {world_a.tenant.pk: [r.pk for r in _runs(sync_interface)],
+                                    world_b.tenant.pk: [r.pk for r in _runs(other)]}
