@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 # Fields of a deployed copy that follow its template; an environment may not edit them.
 TEMPLATE_FIELDS = ("description", "action", "access_key", "pattern", "execute_until", "missed_policy", "failure_threshold")
 EDITABLE_FIELDS = TEMPLATE_FIELDS + ("interface", "owner")
+WITHDRAWN = "Withdrawn by the provider:"
 
 
 def _snapshot(task):
@@ -324,6 +325,8 @@ def _deploy_one(template, interface, actor):
                          after=_snapshot(task))
             return task, True
         before = _snapshot(task)
+        if not task.enabled and task.disabled_reason.startswith(WITHDRAWN):  # deployed again: back on
+            task.enabled, task.disabled_reason = True, ""
         fields["description"] = _copy_description(tenant, template, interface, exclude_pk=task.pk)
         for name, value in fields.items():
             setattr(task, name, value)
@@ -380,9 +383,28 @@ def template_save(*, actor, template=None, **fields):
         taken = taken.exclude(pk=template.pk)
     if taken.exists():
         raise ValidationError({"description": f"A template called '{fields['description']}' already exists."})
+    withdrawn = not creating and template.deployment and not fields["deployment"]
     for name, value in fields.items():
         setattr(template, name, value)
     template.save()
     if template.deployment:
         template_deploy(template=template, actor=actor)
+    elif withdrawn:
+        template_withdraw(template=template, actor=actor)
     return template
+
+
+def template_withdraw(*, template, actor=None):
+    """Deployment unticked: every enabled copy is disabled, saying why; copies stay (with their
+    history) and follow the template again if it is deployed again."""
+    with scope.disabled():
+        copies = list(ScheduledTask.objects.filter(template=template, enabled=True).select_related("tenant", "interface"))
+    why = f"{WITHDRAWN} the template '{template.description}' is no longer deployed."
+    for task in copies:
+        with scope.activate(task.tenant):
+            ScheduledTask.objects.filter(pk=task.pk).update(enabled=False, next_execution=None, disabled_reason=why,
+                                                            updated_at=timezone.now())
+            event_record(tenant=task.tenant, user=actor, action="scheduler.task.withdrawn", obj=task, interface=task.interface,
+                         severity=Severity.WARNING, message=f"Scheduled task '{task.description}': {why}",
+                         before={"enabled": True}, after={"enabled": False, "disabled_reason": why})
+    return len(copies)

@@ -215,3 +215,28 @@ def test_switching_the_feature_off_in_environment_defaults_pauses_its_tasks(worl
     with scope.activate(world_a.tenant):
         event = Event.objects.get(action="scheduler.task.paused")
     assert event.user == world_a.owner.user and "Cin7 contract ended" in event.message
+
+
+def test_unticking_deployment_withdraws_the_copies_and_ticking_it_again_brings_them_back(world_a, staff):
+    _, client = staff
+    InterfaceFactory(tenant=world_a.tenant, kind="test_sync", description="Sync A")
+    client.post(reverse("scheduler_provider:template_new"), _template_form())
+    template = TaskTemplate.objects.get()
+    edit = reverse("scheduler_provider:template_edit", kwargs={"template_uuid": template.uuid})
+    form = _template_form()
+    del form["deployment"]
+    client.post(edit, form)
+    [copy] = _copies(template)
+    assert not copy.enabled and copy.disabled_reason.startswith("Withdrawn by the provider:")
+    with scope.disabled():
+        assert Event.objects.filter(action="scheduler.task.withdrawn", object_uuid=str(copy.uuid)).exists()
+    client.post(edit, _template_form())
+    [copy] = _copies(template)
+    assert copy.enabled and copy.disabled_reason == "" and copy.next_execution is not None
+
+
+def test_the_user_menu_leads_staff_to_the_templates_and_no_one_else(world_a, staff, owner_client):
+    _, client = staff
+    url = reverse("scheduler_provider:templates")
+    assert url in client.get(url).content.decode()
+    assert url not in owner_client.get(f"/{world_a.tenant.slug}/").content.decode()
