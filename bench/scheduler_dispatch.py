@@ -170,7 +170,7 @@ def main():
     print(f"claimed / started   {totals['claimed']:,} / {totals['started']:,}  skipped {totals['skipped']:,}")
     print(f"runs created        {runs:,}  ({'exactly one per task' if ok else 'MISMATCH'})")
     print(f"rate                {totals['started'] / seconds:,.0f} runs/s, {len(queries)} SQL statements")
-    print(f"broker messages     {messages} (one fan-out message per environment)")
+    print(f"broker messages     {messages} (one fan-out message, split into one per environment by a worker)")
     print(f"second tick         {again['started']} runs started")
     if not ok:
         print(f"FAILED: runs={runs} executions={executions} still_due={still_due} second={again}")

@@ -5,6 +5,9 @@ Like `bulk_create`, nothing here calls `save()` or sends signals, so callers wri
 rows themselves (with these same functions).
 """
 
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
 from django.utils import timezone
 
@@ -36,8 +39,6 @@ def copy_rows(model, names, rows, *, returning_id=False):
         return []
     if connection.vendor != "postgresql":
         return _insert_rows(model, names, rows, returning_id=returning_id)
-    from psycopg.types.json import Jsonb
-
     fields = [model._meta.get_field(name) for name in names]
     missing, defaults = _missing_defaults(model, fields)
     json_at = [i for i, f in enumerate(fields + missing) if isinstance(f, models.JSONField)]
@@ -53,11 +54,16 @@ def copy_rows(model, names, rows, *, returning_id=False):
             ids = [row[0] for row in cursor.fetchall()]
             columns = [pk, *columns]
         quoted = ", ".join(f'"{c}"' for c in columns)
+        texts = {}  # JSON values go as their text, serialised once per object (rows often share one)
         with cursor.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
             for n, row in enumerate(rows):
                 values = [*row, *defaults]
                 for i in json_at:
-                    if values[i] is not None:
-                        values[i] = Jsonb(values[i])
+                    value = values[i]
+                    if value is not None:
+                        text = texts.get(id(value))
+                        if text is None:
+                            text = texts[id(value)] = (json.dumps(value, cls=DjangoJSONEncoder), value)
+                        values[i] = text[0]
                 copy.write_row([ids[n], *values] if returning_id else values)
     return ids

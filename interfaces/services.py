@@ -336,6 +336,7 @@ def run_refusal(*, interface, action, options=None, feature_on=None):
     return None
 
 
+NO_OPTIONS = {}  # shared by the runs of runs_request_many that have none (never changed in place)
 _RUN_FIELDS = ("tenant", "uuid", "interface", "action", "status", "options", "dry_run", "trigger", "triggered_by")
 _EVENT_FIELDS = ("tenant", "uuid", "at", "user", "actor", "severity", "action", "interface", "run_ref", "object_type",
                  "object_uuid", "object_repr", "message", "after")
@@ -363,7 +364,7 @@ def runs_request_many(*, requests, trigger, enqueue=True):
             results[i] = (None, refusal)
             continue
         actor = req.get("actor")
-        options = {k: v if isinstance(v, (bool, int)) else str(v) for k, v in (req.get("options") or {}).items()}
+        options = {k: v if isinstance(v, (bool, int)) else str(v) for k, v in req["options"].items()} if req.get("options") else NO_OPTIONS
         pending.append((i, [interface.tenant_id, uuid.uuid4(), interface.pk, action, RunStatus.QUEUED, options, False,
                             trigger, actor.pk if actor is not None else None]))
     created = []  # (index, run id, row)
@@ -386,15 +387,19 @@ def runs_request_many(*, requests, trigger, enqueue=True):
     verbose = Run._meta.verbose_name
     now = timezone.now()
     events = []
+    afters = {}  # one object per distinct value: copy_rows serialises each object once
     for i, pk, row in created:
         results[i] = (pk, None)
         interface, actor = requests[i]["interface"], requests[i].get("actor")
         run_uuid = str(row[1])
+        if row[5]:
+            after = {"action": row[3], "options": row[5], "dry_run": False, "files": 0}
+        else:
+            after = afters.get(row[3]) or afters.setdefault(row[3], {"action": row[3], "options": {}, "dry_run": False, "files": 0})
         events.append([
             row[0], uuid.uuid4(), now, row[8], actor.email if actor is not None else "system", EventSeverity.INFO,
             "run.requested", interface.pk, run_uuid, verbose, run_uuid, f"Run {row[1].hex[:8]} of {interface.pk}",
-            f"{interface.description}: {row[3]} requested ({label}).",
-            {"action": row[3], "options": row[5], "dry_run": False, "files": 0},
+            f"{interface.description}: {row[3]} requested ({label}).", after,
         ])
     if events:
         copy_rows(Event, _EVENT_FIELDS, events)
@@ -407,18 +412,14 @@ def runs_request_many(*, requests, trigger, enqueue=True):
 
 
 def runs_enqueue_many(*, by_tenant, queue=None):
-    """Send one `runs_enqueue` task per environment; a worker then sends each run's `run_execute`
-    (to `queue` too, when one is named). A run whose message is lost is sent again by
+    """Send one `runs_fan_out` message for runs queued in bulk ({tenant id: [run ids]}); a worker
+    splits it into one `runs_enqueue` per environment, which sends each run's `run_execute` (to
+    `queue` too, when one is named). A run whose message is lost is sent again by
     `runs_resend_lost`."""
-    from celery import current_app
-
-    from .tasks import runs_enqueue
+    from .tasks import runs_fan_out
 
     route = {"queue": queue} if queue else {}
-    with current_app.producer_or_acquire() as producer:  # one broker connection for them all
-        for tenant_id, run_ids in by_tenant.items():
-            runs_enqueue.apply_async(kwargs={"tenant_id": tenant_id, "run_ids": run_ids, "queue": queue},
-                                     producer=producer, **route)
+    runs_fan_out.apply_async(kwargs={"by_tenant": {str(k): v for k, v in by_tenant.items()}, "queue": queue}, **route)
 
 
 @transaction.atomic

@@ -30,6 +30,19 @@ def run_execute(self, *, tenant_id, run_id):
         raise self.retry(exc=exc, countdown=RETRY_BACKOFF_SECONDS * 2 ** self.request.retries)
 
 
+@shared_task(name="interfaces.runs_fan_out", acks_late=True)
+def runs_fan_out(*, by_tenant, queue=None):
+    """Split a dispatch tick's runs ({tenant id: [run ids]}) into one `runs_enqueue` per environment."""
+    from celery import current_app
+
+    route = {"queue": queue} if queue else {}
+    with current_app.producer_or_acquire() as producer:
+        for tenant_id, run_ids in by_tenant.items():
+            runs_enqueue.apply_async(kwargs={"tenant_id": int(tenant_id), "run_ids": run_ids, "queue": queue},
+                                     producer=producer, **route)
+    return len(by_tenant)
+
+
 @shared_task(base=TenantTask, name="interfaces.runs_enqueue", acks_late=True)
 def runs_enqueue(*, tenant_id, run_ids, queue=None):
     """Send `run_execute` for each of `run_ids` (runs the scheduler queued in bulk), sharing one

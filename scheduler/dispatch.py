@@ -2,12 +2,12 @@
 
 One tick, every minute from django-celery-beat (or `manage.py scheduler_tick`):
 
-1. reads the enabled tasks whose `next_execution` is due (PostgreSQL: `FOR UPDATE SKIP LOCKED`,
-   so a second tick running at the same moment passes over them);
+1. reads the enabled tasks whose `next_execution` is due;
 2. computes each one's following execution in its time zone and **claims** the task with one
    conditional UPDATE per chunk: `next_execution` moves only where it still holds the value read,
-   so of two dispatchers exactly one wins each task, even without the row locks (SQLite takes its
-   write lock at the transaction's start and serialises ticks instead);
+   so of two dispatchers exactly one wins each task (on PostgreSQL the other's UPDATE waits for the
+   winner's commit and then finds nothing to claim; SQLite takes its write lock at the
+   transaction's start and serialises ticks);
 3. for the tasks it won, decides: start a run, or skip with a reason (interface busy, disabled,
    feature off, the kind's minimum interval, a missed execution under the *skip* policy, past
    *execute until*); the runs are requested through `interfaces.services.runs_request_many`, the
@@ -150,8 +150,6 @@ def _tick_chunk(now, seen, totals, enqueue):
         due = ScheduledTask._base_manager.filter(enabled=True, next_execution__lte=now)
         if seen:
             due = due.exclude(pk__in=seen)
-        if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True, of=("self",))
         tasks = [_Due(row) for row in due.order_by("next_execution", "pk").values_list(*_Due.FIELDS)[:CHUNK]]
         if not tasks:
             return 0

@@ -91,6 +91,9 @@ class ScheduledTask(TaskFields, TenantOwned):
     """One interface of the environment, run on an execution pattern."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Every index here is written again when the tick moves next_execution: the tenant is served by
+    # the unique (tenant, description) index, so it has none of its own.
+    tenant = models.ForeignKey("tenancy.Tenant", on_delete=models.CASCADE, related_name="+", editable=False, db_index=False)
     interface = models.ForeignKey("interfaces.Interface", on_delete=models.PROTECT, related_name="scheduled_tasks")
     enabled = models.BooleanField(default=True)
     disabled_reason = models.TextField(blank=True)
@@ -111,7 +114,7 @@ class ScheduledTask(TaskFields, TenantOwned):
             models.UniqueConstraint(fields=["tenant", "template", "interface"], condition=models.Q(template__isnull=False),
                                     name="scheduledtask_one_copy_per_interface"),
         ]
-        indexes = [models.Index(fields=["enabled", "next_execution"], name="scheduledtask_due")]
+        indexes = [models.Index(fields=["next_execution"], condition=models.Q(enabled=True), name="scheduledtask_due")]
 
     def __str__(self):
         return self.description
@@ -134,7 +137,8 @@ class ExecutionOutcome(models.TextChoices):
 class ScheduledExecution(TenantOwned):
     """One claim of a task: the run it started, or why it started none."""
 
-    task = models.ForeignKey(ScheduledTask, on_delete=models.CASCADE, related_name="executions")
+    # The (task, at) index serves the task's own lookups, so the key has none of its own.
+    task = models.ForeignKey(ScheduledTask, on_delete=models.CASCADE, related_name="executions", db_index=False)
     run = models.OneToOneField("interfaces.Run", null=True, blank=True, on_delete=models.SET_NULL, related_name="scheduled_execution")
     trigger = models.CharField(max_length=20, choices=ExecutionTrigger.choices)
     due_at = models.DateTimeField(null=True, blank=True, help_text="The execution the pattern asked for.")
