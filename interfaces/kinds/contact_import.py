@@ -49,22 +49,26 @@ _OUTPUT = tuple(
 )
 
 
+_OUTPUT_FLAGS = tuple((name, field) for name, field, how in _OUTPUT if how == _FLAG)
+_OUTPUT_REFERENCES = tuple((name, field) for name, field, how in _OUTPUT if how == _REFERENCE)
+_OUTPUT_OTHERS = tuple((name, field) for name, field, how in _OUTPUT if how == _OTHER)
+
+
 def output_row(target):
     """The produced file's cells for a resolved contact: the normalised values of `values.plain`,
     as text (flags y/n)."""
-    row = {}
-    for name, field, how in _OUTPUT:
-        value = target.get(field)
-        if how == _FLAG:
-            row[name] = "y" if value else "n"
-        elif value is None:
-            row[name] = (target.get("country_code") or "GB") if how == _ADDRESS_COUNTRY else ""
-        elif how == _REFERENCE:
-            row[name] = str(value.code)
-        elif how == _AMOUNT:
-            row[name] = f"{value:.2f}"
-        else:
-            row[name] = str(value)
+    get = target.get
+    row = {name: "y" if get(field) else "n" for name, field in _OUTPUT_FLAGS}
+    for name, field in _OUTPUT_REFERENCES:
+        value = get(field)
+        row[name] = "" if value is None else str(value.code)
+    for name, field in _OUTPUT_OTHERS:
+        value = get(field)
+        row[name] = "" if value is None else value if value.__class__ is str else str(value)
+    limit = get("credit_limit")
+    row["credit_limit"] = "" if limit is None else f"{limit:.2f}"
+    country = get("address_country_code")
+    row["address.country_code"] = (get("country_code") or "GB") if country is None else str(country)
     return row
 
 

@@ -27,6 +27,7 @@ must remember across the file (to report duplicates) are kept.
 import codecs
 import csv
 import io
+import operator
 import tempfile
 from dataclasses import dataclass, field
 
@@ -199,6 +200,10 @@ class Table:
         row = self.header_row
         width = len(self.positions)
         read = [(index, name) for index, name in enumerate(self.positions) if name is not None]
+        names = tuple(name for _index, name in read)
+        # The columns read, taken from a full row in one call (a row of 45 cells, 100,000 times).
+        cells_of = operator.itemgetter(*(index for index, _name in read)) if len(read) > 1 else None
+        strip = str.strip
         while True:
             raw = self._next()
             if raw is None:
@@ -209,7 +214,9 @@ class Table:
             errors = []
             if len(raw) > width and "".join(raw[width:]).strip():
                 errors.append((None, None, f"Row has {len(raw)} cells but the header has {width}"))
-            if len(raw) >= width:
+            if len(raw) >= width and cells_of is not None:
+                values = dict(zip(names, map(strip, cells_of(raw))))
+            elif len(raw) >= width:
                 values = {name: raw[index].strip() for index, name in read}
             else:
                 values = {name: raw[index].strip() if index < len(raw) else "" for index, name in read}
@@ -368,6 +375,9 @@ class TabularKind(Kind):
 
 # --- The produced file (§1.8) ---------------------------------------------------------------------
 
+_FORMULA_FIRST = frozenset(FORMULA_START)  # each is one character
+
+
 class ProducedFile:
     """A CSV written to a temporary file as rows are checked: the export columns + _row, _outcome,
     _message (and a kind's extra columns)."""
@@ -386,10 +396,12 @@ class ProducedFile:
 
     def add(self, result, outcome=None):
         values = result.output if result.outcome != ERROR else result.record.values
-        row = [values.get(name, "") or "" for name in self._names]
+        get = values.get
+        row = [get(name) or "" for name in self._names]
         for index in self._text_at:  # §1.5: text cells a spreadsheet would run as a formula
-            if row[index].startswith(FORMULA_START):
-                row[index] = "'" + row[index]
+            cell = row[index]
+            if cell and cell[0] in _FORMULA_FIRST:
+                row[index] = "'" + cell
         message = " | ".join(m for _, _, m in result.errors) or result.note
         row += [str(result.record.row), outcome or result.outcome, message]
         row += [values.get(name, "") or result.output.get(name, "") for name in self.extra]
