@@ -14,7 +14,7 @@ from django.utils import timezone
 from finance.audit.services import event_record
 from finance.ledger.models import NumberSeries
 
-from . import validators, values
+from . import bulk, validators, values
 from .models import (
     ContactAccount,
     ContactAddress,
@@ -133,22 +133,6 @@ _AS_IS = (models.CharField, models.BooleanField, models.ForeignKey)
 INSERT_ROWS = 5000
 
 
-def _with_defaults(model, names, rows):
-    """(fields, rows): the fields of `names`, then those not named with their (constant) default
-    appended to every row, as bulk_create gives them (e.g. is_primary)."""
-    fields = [model._meta.get_field(name) for name in names]
-    missing = [f for f in model._meta.concrete_fields if f not in fields and not f.primary_key]
-    if missing:
-        if any(callable(f.default) for f in missing):
-            raise ValueError(f"Give the fields of {model.__name__} with a callable default: {missing}")
-        now = timezone.now()
-        defaults = [now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) else f.get_default()
-                    for f in missing]
-        rows = [(*row, *defaults) for row in rows]
-        fields += missing
-    return fields, rows
-
-
 def _insert_rows(model, names, rows, *, returning_id=False):
     """Insert `rows` (sequences of Python values, one per field of `names`) into `model`'s table,
     several rows per statement; returns the new ids in row order with `returning_id`. Fields not
@@ -157,7 +141,7 @@ def _insert_rows(model, names, rows, *, returning_id=False):
     The lean path of `bulk_create` for imports of many rows: no model instances, each value
     converted as its field converts it for the database. Like `bulk_create`, it calls no `save()`
     and sends no signals."""
-    fields, rows = _with_defaults(model, names, rows)
+    fields, rows = bulk.with_defaults(model, names, rows)
     database = connections[DEFAULT_DB_ALIAS]  # the connection itself, not the per-thread proxy
     converters = [None if isinstance(f, _AS_IS) else partial(f.get_db_prep_save, connection=database) for f in fields]
     quote = connection.ops.quote_name
@@ -187,43 +171,6 @@ def _insert_rows(model, names, rows, *, returning_id=False):
     return ids
 
 
-# Fields whose Python value psycopg's COPY writes as the database value (others are converted by
-# their field first).
-_COPY_AS_IS = (models.CharField, models.BooleanField, models.ForeignKey, models.BigAutoField, models.UUIDField,
-               models.DateTimeField, models.DecimalField)
-
-
-def _copy_rows(cursor, model, names, rows):
-    """PostgreSQL: write `rows` (as for `_insert_rows`) into `model`'s table with COPY, the
-    fastest way in: one stream per table, no statement to parse or plan, no arrays to build. A
-    row the database refuses (a code taken by a transaction that committed meanwhile) stops the
-    COPY; the error says which of `rows` it was."""
-    import psycopg
-
-    fields, rows = _with_defaults(model, names, rows)
-    database = connections[DEFAULT_DB_ALIAS]
-    converters = [None if isinstance(f, _COPY_AS_IS) else partial(f.get_db_prep_save, connection=database)
-                  for f in fields]
-    if not any(converters):
-        converters = None
-    quote = connection.ops.quote_name
-    statement = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) FROM STDIN"
-    try:
-        with cursor.copy(statement) as copy:
-            write = copy.write_row
-            for row in rows:
-                if converters is not None:
-                    row = [value if convert is None or value is None else convert(value)
-                           for value, convert in zip(row, converters)]
-                write(row)
-    except psycopg.Error as error:
-        context = getattr(error.diag, "context", None) or ""
-        line = context.rsplit(", line ", 1)[-1].split(":", 1)[0].split()[0] if ", line " in context else ""
-        if line.isdigit():
-            error.add_note(f"{model.__name__}: row {int(line)} of the {len(rows)} written together")
-        raise
-
-
 def _bulk_cursor():
     """A cursor of the default connection, inside its transaction. On PostgreSQL a psycopg cursor
     with server-side binding, so the arrays can go in binary form (%b): Django's own cursor binds
@@ -236,11 +183,15 @@ def _bulk_cursor():
     return psycopg.Cursor(connection.connection)
 
 
-def contacts_bulk_create(*, tenant, targets):
+def contacts_bulk_create(*, tenant, targets, background=None):
     """Create contacts from resolved targets (codes already given) with multi-row inserts (COPY on
     PostgreSQL): the accounts, then their address, person and bank record where the target has
     them. Returns the new accounts' ids in the order of `targets`. Writes no Event: the caller
-    records one for the whole batch."""
+    records one for the whole batch.
+
+    With `background` (a `bulk.BackgroundCopies`, PostgreSQL) the COPYs are sent from its thread
+    and this returns once they are handed over: the caller waits for it before it uses the
+    connection again."""
     if not targets:
         return []
     if not connection.features.can_return_rows_from_bulk_insert:
@@ -265,13 +216,26 @@ def contacts_bulk_create(*, tenant, targets):
         cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
                        [ContactAccount._meta.db_table, len(targets)])
         ids = [row[0] for row in cursor.fetchall()]
-        _copy_rows(cursor, ContactAccount, ["id", *names], [(pk, *row) for pk, row in zip(ids, rows)])
-        for model, fields, is_empty in CHILDREN:
-            get = operator.itemgetter(*fields)
-            rows = [(tenant_id, pk, *get(target)) for pk, target in zip(ids, targets) if not is_empty(target)]
-            if rows:
-                _copy_rows(cursor, model, ["tenant", "contact", *fields.values()], rows)
+    plans = [bulk.copy_plan(ContactAccount, ["id", *names], [(pk, *row) for pk, row in zip(ids, rows)])]
+    for model, fields, is_empty in CHILDREN:
+        get = operator.itemgetter(*fields)
+        rows = [(tenant_id, pk, *get(target)) for pk, target in zip(ids, targets) if not is_empty(target)]
+        if rows:
+            plans.append(bulk.copy_plan(model, ["tenant", "contact", *fields.values()], rows))
+    if background is not None:
+        background.send(plans)
+    else:
+        with _bulk_cursor() as cursor:
+            for plan in plans:
+                bulk.copy_send(cursor, plan)
     return ids
+
+
+def contacts_background_copies():
+    """A `bulk.BackgroundCopies` for `contacts_bulk_create` (PostgreSQL), or None elsewhere."""
+    if connection.vendor != "postgresql":
+        return None
+    return bulk.BackgroundCopies([ContactAccount, *(model for model, _fields, _ in CHILDREN)])
 
 
 def _contacts_bulk_create_orm(*, tenant, targets, batch_size=1000):

@@ -147,6 +147,12 @@ class ContactImport(TabularKind):
         # every row a second time. Whatever changed is resolved again.
         spool = job.state.pop("spool", None)
         job.state["checked"] = None
+        # The single pass (PostgreSQL) sends each chunk's new contacts from a thread while it
+        # checks the next chunk; every use of the connection waits for them first.
+        job.state["copies"] = None
+        if job.writing and not job.two_passes and not job.dry_run:
+            copies = contact_services.contacts_background_copies()
+            job.state["copies"] = job.in_background(copies) if copies is not None else None
         if job.two_passes and not job.writing and not job.dry_run:
             job.state["spool"] = job.spool()
             job.state["references"] = _references_key(refs)
@@ -183,8 +189,15 @@ class ContactImport(TabularKind):
                 given[name] = text
         return given
 
+    @staticmethod
+    def _settle(job):
+        """Wait for the previous chunk's contacts to be written (see begin)."""
+        if job.state.get("copies") is not None:
+            job.state["copies"].wait()
+
     def check_chunk(self, job, records):
         refs, seen, tenant = job.state["refs"], job.state["codes"], job.tenant
+        self._settle(job)
         existing = _existing(tenant, {r.values.get("code", "").upper() for r in records if r.values.get("code")})
         states = contact_services.contact_states(list(existing.values()), refs) if existing else {}
         chunk = (records[0].row, records[-1].row, len(records)) if records else None
@@ -256,17 +269,22 @@ class ContactImport(TabularKind):
         return results
 
     def write_chunk(self, job, results):
+        self._settle(job)
         creates = [r for r in results if r.outcome == CREATED]
         blanks = [r for r in creates if not r.payload[1]["code"]]
         for result, code in zip(blanks, contact_services.contact_codes_allocate(tenant=job.tenant, count=len(blanks))):
             result.payload[1]["code"] = code
             result.output["code"] = code
-        if creates:
-            contact_services.contacts_bulk_create(tenant=job.tenant, targets=[r.payload[1] for r in creates])
         for result in results:
             if result.outcome == UPDATED:
                 contact, target = result.payload
                 contact_services.contact_write(contact=contact, target=target)
+        if creates:
+            contact_services.contacts_bulk_create(tenant=job.tenant, targets=[r.payload[1] for r in creates],
+                                                  background=job.state.get("copies"))
+
+    def after_check(self, job):
+        self._settle(job)
 
     def finish(self, job, counts):
         ctx = job.ctx

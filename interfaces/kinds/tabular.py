@@ -25,6 +25,7 @@ must remember across the file (to report duplicates) are kept.
 """
 
 import codecs
+import contextlib
 import csv
 import io
 import operator
@@ -261,6 +262,7 @@ class Job:
         self.shared_errors = {}  # (row, column, message) of errors no single row carries, from the check pass
         self.blocked_rows = 0  # rows skipped because of those errors
         self._spools = []
+        self._background = []  # what sends a kind's writes in the background (waited for by `settled`)
         self._date_columns = {}  # column -> [failed values sample] while every value failed
         self._date_ok = set()
 
@@ -297,6 +299,25 @@ class Job:
         spool = tempfile.TemporaryFile(mode="w+b")
         self._spools.append(spool)
         return spool
+
+    def in_background(self, sender):
+        """Register what sends a kind's writes from a thread (it has `wait(quiet=...)`, see
+        contacts.bulk.BackgroundCopies): the pass waits for it before its transaction ends."""
+        self._background.append(sender)
+        return sender
+
+    @contextlib.contextmanager
+    def settled(self):
+        """Around a pass's transaction body: the kind's background writes are finished before the
+        transaction commits or rolls back (what they raised is raised, unless the body failed)."""
+        try:
+            yield
+        except BaseException:
+            for sender in self._background:
+                sender.wait(quiet=True)
+            raise
+        for sender in self._background:
+            sender.wait()
 
     def close(self):
         for spool in self._spools:
@@ -724,7 +745,7 @@ def _one_pass(ctx, kind, job, import_file, encoding, order, failed):
     keep = False
     try:
         try:
-            with transaction.atomic():
+            with transaction.atomic(), job.settled():
                 ctx.in_write_transaction = True
                 try:
                     handle, stream, table = _open_table(ctx, import_file, kind, encoding)
