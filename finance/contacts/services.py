@@ -2,18 +2,19 @@
 the same transaction, and invalid input raises ValidationError({field: message}) having written
 nothing."""
 
+import operator
 import uuid
 from datetime import date, datetime, time
-from functools import partial
 
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, models, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from finance.audit.services import event_record
+from finance.bulk import bulk_cursor, insert_rows
 from finance.ledger.models import NumberSeries
 
-from . import validators, values
+from . import bulk, validators, values
 from .models import (
     ContactAccount,
     ContactAddress,
@@ -33,17 +34,26 @@ ACCOUNT_FIELDS = tuple(
 )
 
 # The sub-objects written with an account: (model, {field: attribute}, "nothing to keep" test).
+def _no_address(t):
+    return (not (t["address_address"] or t["address_town"] or t["address_county"] or t["address_postcode"])
+            and t["address_accept_delivery_flag"] and t["address_country_code"] == t["country_code"])
+
+
+def _no_person(t):
+    return not (t["contact_name"] or t["contact_email"] or t["contact_phone"] or t["contact_mobile"])
+
+
+def _no_bank(t):
+    return not (t["bank_account_name"] or t["bank_sort_code"] or t["bank_account_no"] or t["bank_iban"]
+                or t["bank_bic"])
+
+
 CHILDREN = (
-    (
-        ContactAddress,
-        values.ADDRESS_FIELDS,
-        lambda t: not any(t[f] for f in ("address_address", "address_town", "address_county", "address_postcode"))
-        and t["address_accept_delivery_flag"]
-        and t["address_country_code"] == t["country_code"],
-    ),
-    (ContactPerson, values.PERSON_FIELDS, lambda t: not any(t[f] for f in values.PERSON_FIELDS)),
-    (ContactBankAccount, values.BANK_FIELDS, lambda t: not any(t[f] for f in values.BANK_FIELDS)),
+    (ContactAddress, values.ADDRESS_FIELDS, _no_address),
+    (ContactPerson, values.PERSON_FIELDS, _no_person),
+    (ContactBankAccount, values.BANK_FIELDS, _no_bank),
 )
+
 
 
 def _child_row(contact, model):
@@ -110,98 +120,66 @@ def contact_states(contacts, refs):
     return states
 
 
-# A new account's model fields, in the order of ACCOUNT_FIELDS (references take their ids).
-_ACCOUNT_MODEL_FIELDS = tuple(values.ACCOUNT_ATTRS.get(name, name) for name in ACCOUNT_FIELDS)
-# Fields whose Python value is already the database value (others go through get_db_prep_save).
-_AS_IS = (models.CharField, models.BooleanField, models.ForeignKey)
-# Rows per INSERT statement at most (SQLite's limit on parameters may make it fewer).
-INSERT_ROWS = 5000
+# A new account's model fields: those written as they are, then the references (as their ids).
+_PLAIN_FIELDS = tuple(name for name in ACCOUNT_FIELDS if name not in values.REFERENCES)
+_REFERENCE_FIELDS = tuple(name for name in ACCOUNT_FIELDS if name in values.REFERENCES)
+_PLAIN_MODEL_FIELDS = tuple(values.ACCOUNT_ATTRS.get(name, name) for name in _PLAIN_FIELDS)
+_REFERENCE_MODEL_FIELDS = tuple(values.ACCOUNT_ATTRS.get(name, name) for name in _REFERENCE_FIELDS)
+_plain_values = operator.itemgetter(*_PLAIN_FIELDS)
+_reference_values = operator.itemgetter(*_REFERENCE_FIELDS)
+def contacts_bulk_create(*, tenant, targets, background=None):
+    """Create contacts from resolved targets (codes already given) with multi-row inserts (COPY on
+    PostgreSQL): the accounts, then their address, person and bank record where the target has
+    them. Returns the new accounts' ids in the order of `targets`. Writes no Event: the caller
+    records one for the whole batch.
 
-
-def _insert_rows(model, names, rows, *, returning_id=False):
-    """Insert `rows` (sequences of Python values, one per field of `names`) into `model`'s table,
-    several rows per statement; returns the new ids in row order with `returning_id`. Fields not
-    named take their (constant) default.
-
-    The lean path of `bulk_create` for imports of many rows: no model instances, each value
-    converted as its field converts it for the database. Like `bulk_create`, it calls no `save()`
-    and sends no signals."""
-    fields = [model._meta.get_field(name) for name in names]
-    # The fields not named take their defaults, as with bulk_create (e.g. is_primary).
-    missing = [f for f in model._meta.concrete_fields if f not in fields and not f.primary_key]
-    if missing:
-        if any(f.has_default() and callable(f.default) for f in missing):
-            raise ValueError(f"Give the fields of {model.__name__} with a callable default: {missing}")
-        now = timezone.now()
-        defaults = [now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) else f.get_default()
-                    for f in missing]
-        rows = [(*row, *defaults) for row in rows]
-        fields += missing
-    database = connections[DEFAULT_DB_ALIAS]  # the connection itself, not the per-thread proxy
-    converters = [None if isinstance(f, _AS_IS) else partial(f.get_db_prep_save, connection=database) for f in fields]
-    quote = connection.ops.quote_name
-    head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-    tail = f" RETURNING {quote(model._meta.pk.column)}" if returning_id else ""
-    unnest = connection.vendor == "postgresql"
-    if unnest:
-        # One array per column, as Django's own bulk_create does on PostgreSQL: a short statement
-        # whatever the number of rows (no limit on parameters, little to parse and plan).
-        head += "SELECT * FROM UNNEST(" + ", ".join(f"(%b)::{f.db_type(connection).split('(')[0]}[]" for f in fields) + ")"
-        size = INSERT_ROWS
-    else:
-        head += "VALUES "
-        one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        size = max(1, min(INSERT_ROWS, connection.ops.bulk_batch_size(fields, rows) if rows else 1))
-    ids = []
-    with _bulk_cursor() as cursor:
-        for start in range(0, len(rows), size):
-            batch = [[value if convert is None or value is None else convert(value) for value, convert in zip(row, converters)]
-                     for row in rows[start:start + size]]
-            if unnest:
-                cursor.execute(head + tail, [list(column) for column in zip(*batch)])
-            else:
-                cursor.execute(head + ", ".join([one] * len(batch)) + tail, [value for row in batch for value in row])
-            if returning_id:
-                ids.extend(row[0] for row in cursor.fetchall())
-    return ids
-
-
-def _bulk_cursor():
-    """A cursor of the default connection, inside its transaction. On PostgreSQL a psycopg cursor
-    with server-side binding, so the arrays can go in binary form (%b): Django's own cursor binds
-    on the client, where every array element is quoted as text in Python (five times slower)."""
-    if connection.vendor != "postgresql":
-        return connection.cursor()
-    import psycopg
-
-    connection.ensure_connection()
-    return psycopg.Cursor(connection.connection)
-
-
-def contacts_bulk_create(*, tenant, targets):
-    """Create contacts from resolved targets (codes already given) with multi-row inserts: the
-    accounts, then their address, person and bank record where the target has them. Returns the
-    new accounts' ids in the order of `targets`. Writes no Event: the caller records one for the
-    whole batch."""
+    With `background` (a `bulk.BackgroundCopies`, PostgreSQL) the COPYs are sent from its thread
+    and this returns once they are handed over: the caller waits for it before it uses the
+    connection again."""
     if not targets:
         return []
     if not connection.features.can_return_rows_from_bulk_insert:
         return _contacts_bulk_create_orm(tenant=tenant, targets=targets)
     now = timezone.now()
-    references = values.REFERENCES
+    tenant_id, uuid4 = tenant.pk, uuid.uuid4
     rows = []
     for target in targets:
-        row = [tenant.pk, uuid.uuid4(), now, now]
-        for name in ACCOUNT_FIELDS:
-            value = target[name]
-            row.append(value.pk if name in references and value is not None else value)
-        rows.append(row)
-    names = ["tenant", "uuid", "created_at", "updated_at", *_ACCOUNT_MODEL_FIELDS]
-    ids = _insert_rows(ContactAccount, names, rows, returning_id=True)
+        rows.append([tenant_id, uuid4(), now, now, *_plain_values(target),
+                     *[None if value is None else value.pk for value in _reference_values(target)]])
+    names = ["tenant", "uuid", "created_at", "updated_at", *_PLAIN_MODEL_FIELDS, *_REFERENCE_MODEL_FIELDS]
+    if connection.vendor != "postgresql":
+        ids = insert_rows(ContactAccount, names, rows, returning_id=True)
+        for model, fields, is_empty in CHILDREN:
+            rows = [(tenant.pk, pk, *(target[name] for name in fields)) for pk, target in zip(ids, targets)
+                    if not is_empty(target)]
+            insert_rows(model, ["tenant", "contact", *fields.values()], rows)
+        return ids
+    # PostgreSQL: the accounts' ids taken from their sequence first (one query), so that the
+    # accounts and the rows that name them can all go in with COPY, in the order of `targets`.
+    with bulk_cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                       [ContactAccount._meta.db_table, len(targets)])
+        ids = [row[0] for row in cursor.fetchall()]
+    plans = [bulk.copy_plan(ContactAccount, ["id", *names], [(pk, *row) for pk, row in zip(ids, rows)])]
     for model, fields, is_empty in CHILDREN:
-        rows = [(tenant.pk, pk, *(target[name] for name in fields)) for pk, target in zip(ids, targets) if not is_empty(target)]
-        _insert_rows(model, ["tenant", "contact", *fields.values()], rows)
+        get = operator.itemgetter(*fields)
+        rows = [(tenant_id, pk, *get(target)) for pk, target in zip(ids, targets) if not is_empty(target)]
+        if rows:
+            plans.append(bulk.copy_plan(model, ["tenant", "contact", *fields.values()], rows))
+    if background is not None:
+        background.send(plans)
+    else:
+        with bulk_cursor() as cursor:
+            for plan in plans:
+                bulk.copy_send(cursor, plan)
     return ids
+
+
+def contacts_background_copies():
+    """A `bulk.BackgroundCopies` for `contacts_bulk_create` (PostgreSQL), or None elsewhere."""
+    if connection.vendor != "postgresql":
+        return None
+    return bulk.BackgroundCopies([ContactAccount, *(model for model, _fields, _ in CHILDREN)])
 
 
 def _contacts_bulk_create_orm(*, tenant, targets, batch_size=1000):

@@ -4,7 +4,8 @@ contact person and bank details, from the template's 45 columns.
 Rows are resolved by the same value rules as the contact pages (`finance.contacts.values`), with
 every reference table held in memory and the chunk's existing contacts fetched together, so a
 chunk of 2,000 rows costs a handful of queries. New contacts are written with multi-row inserts
-(`contacts_bulk_create`); changed ones through the contact service's writer.
+(`contacts_bulk_create`; on PostgreSQL a COPY per table, sent from a thread while the next chunk
+is checked); changed ones through the contact service's writer.
 
 For large files: the codes seen (for E08) are kept in a `FirstRows`, about 45 bytes a code; the
 check pass of a run that may write keeps each chunk's results in a temporary file, and the write
@@ -49,22 +50,26 @@ _OUTPUT = tuple(
 )
 
 
+_OUTPUT_FLAGS = tuple((name, field) for name, field, how in _OUTPUT if how == _FLAG)
+_OUTPUT_REFERENCES = tuple((name, field) for name, field, how in _OUTPUT if how == _REFERENCE)
+_OUTPUT_OTHERS = tuple((name, field) for name, field, how in _OUTPUT if how == _OTHER)
+
+
 def output_row(target):
     """The produced file's cells for a resolved contact: the normalised values of `values.plain`,
     as text (flags y/n)."""
-    row = {}
-    for name, field, how in _OUTPUT:
-        value = target.get(field)
-        if how == _FLAG:
-            row[name] = "y" if value else "n"
-        elif value is None:
-            row[name] = (target.get("country_code") or "GB") if how == _ADDRESS_COUNTRY else ""
-        elif how == _REFERENCE:
-            row[name] = str(value.code)
-        elif how == _AMOUNT:
-            row[name] = f"{value:.2f}"
-        else:
-            row[name] = str(value)
+    get = target.get
+    row = {name: "y" if get(field) else "n" for name, field in _OUTPUT_FLAGS}
+    for name, field in _OUTPUT_REFERENCES:
+        value = get(field)
+        row[name] = "" if value is None else str(value.code)
+    for name, field in _OUTPUT_OTHERS:
+        value = get(field)
+        row[name] = "" if value is None else value if value.__class__ is str else str(value)
+    limit = get("credit_limit")
+    row["credit_limit"] = "" if limit is None else f"{limit:.2f}"
+    country = get("address_country_code")
+    row["address.country_code"] = (get("country_code") or "GB") if country is None else str(country)
     return row
 
 
@@ -143,6 +148,12 @@ class ContactImport(TabularKind):
         # every row a second time. Whatever changed is resolved again.
         spool = job.state.pop("spool", None)
         job.state["checked"] = None
+        # The single pass (PostgreSQL) sends each chunk's new contacts from a thread while it
+        # checks the next chunk; every use of the connection waits for them first.
+        job.state["copies"] = None
+        if job.writing and not job.two_passes and not job.dry_run:
+            copies = contact_services.contacts_background_copies()
+            job.state["copies"] = job.in_background(copies) if copies is not None else None
         if job.two_passes and not job.writing and not job.dry_run:
             job.state["spool"] = job.spool()
             job.state["references"] = _references_key(refs)
@@ -179,8 +190,15 @@ class ContactImport(TabularKind):
                 given[name] = text
         return given
 
+    @staticmethod
+    def _settle(job):
+        """Wait for the previous chunk's contacts to be written (see begin)."""
+        if job.state.get("copies") is not None:
+            job.state["copies"].wait()
+
     def check_chunk(self, job, records):
         refs, seen, tenant = job.state["refs"], job.state["codes"], job.tenant
+        self._settle(job)
         existing = _existing(tenant, {r.values.get("code", "").upper() for r in records if r.values.get("code")})
         states = contact_services.contact_states(list(existing.values()), refs) if existing else {}
         chunk = (records[0].row, records[-1].row, len(records)) if records else None
@@ -252,17 +270,22 @@ class ContactImport(TabularKind):
         return results
 
     def write_chunk(self, job, results):
+        self._settle(job)
         creates = [r for r in results if r.outcome == CREATED]
         blanks = [r for r in creates if not r.payload[1]["code"]]
         for result, code in zip(blanks, contact_services.contact_codes_allocate(tenant=job.tenant, count=len(blanks))):
             result.payload[1]["code"] = code
             result.output["code"] = code
-        if creates:
-            contact_services.contacts_bulk_create(tenant=job.tenant, targets=[r.payload[1] for r in creates])
         for result in results:
             if result.outcome == UPDATED:
                 contact, target = result.payload
                 contact_services.contact_write(contact=contact, target=target)
+        if creates:
+            contact_services.contacts_bulk_create(tenant=job.tenant, targets=[r.payload[1] for r in creates],
+                                                  background=job.state.get("copies"))
+
+    def after_check(self, job):
+        self._settle(job)
 
     def finish(self, job, counts):
         ctx = job.ctx
