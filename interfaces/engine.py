@@ -16,7 +16,7 @@ from .models import COUNT_NAMES, ImportFileKind, Run, RunStatus, Severity
 
 logger = logging.getLogger(__name__)
 
-MESSAGE_BATCH = 500
+MESSAGE_BATCH = 2000  # messages written together (a file import also writes them at each chunk's progress)
 
 
 class RetryLater(Exception):

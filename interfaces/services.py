@@ -396,7 +396,13 @@ def run_progress(*, run, done, total):
 
 class SideChannel:
     """A second PostgreSQL connection, in autocommit, for a run's progress while the worker's own
-    connection is inside a long write transaction. On other databases it does nothing."""
+    connection is inside a long write transaction. On other databases it does nothing.
+
+    Its commits do not wait for the WAL to reach the disk (`synchronous_commit = off`): a run's
+    messages and progress are written often and read as they come, and the run's own end (its
+    status, written on the worker's connection with an ordinary commit) flushes the WAL before it,
+    so a finished run's messages are as durable as the run. A server crash can lose only the last
+    moments of a run that then counts as stale anyway."""
 
     def __init__(self):
         from django.db import connection
@@ -407,8 +413,12 @@ class SideChannel:
 
             try:
                 self.conn = psycopg.connect(**connection.get_connection_params(), autocommit=True)
+                self.conn.execute("SET synchronous_commit TO off")
             except psycopg.Error:
                 logger.warning("No side connection for run progress", exc_info=True)
+                if self.conn is not None:
+                    self.conn.close()
+                    self.conn = None
 
     def _sees(self, run):
         """Whether the run's row is committed (visible to this connection): it always is in a

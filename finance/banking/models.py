@@ -68,5 +68,7 @@ class BankStatementLine(TenantOwned):
         ordering = ["bank_account", "date", "seq"]
         indexes = [
             models.Index(fields=["tenant", "bank_account", "date", "seq"], name="stmtline_account_date"),
-            models.Index(fields=["tenant", "bank_account", "dedupe_key"], name="stmtline_dedupe"),
+            # The key first: an import looks each key up with the account's columns as filters, so
+            # no other index can serve that query (see interfaces.kinds.bank.common.LOOKUP_SQL).
+            models.Index(fields=["dedupe_key", "tenant", "bank_account"], name="stmtline_dedupe_key"),
         ]

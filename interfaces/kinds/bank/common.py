@@ -11,7 +11,7 @@ names). Everything after parsing is here.
 from __future__ import annotations
 
 import hashlib
-import uuid
+import os
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,7 +21,6 @@ from django.db.models import Max
 
 from finance.audit.services import event_record
 from finance.banking.models import BankAccount, BankStatement, BankStatementLine
-from finance.dataformats import cells
 from finance.dataformats.columns import BANK_STATEMENT_COLUMNS
 from finance.dataformats.dates import format_date
 
@@ -30,6 +29,7 @@ from ..base import Option
 
 LIMITS = {"description": 500, "reference": 100, "type": 35, "cheque_no": 20, "transaction_id": 100}
 NEWEST_FIRST_SPAN = 1_000_000_000  # seq room for a newest-first file: its lines count down
+ZERO = Decimal("0")
 
 
 def bank_options(**extra):
@@ -114,6 +114,7 @@ class Accounts:
 
     def __init__(self, tenant):
         self.by_sort, self.by_iban, self.by_code, self.by_id = {}, {}, {}, {}
+        self._found = {}  # identity -> account (or None): the lines of a file name few accounts
         for account in BankAccount.objects.filter(tenant=tenant).select_related("currency"):
             self.by_id[account.pk] = account
             self.by_code[account.code.upper()] = account
@@ -125,11 +126,16 @@ class Accounts:
     def find(self, identity):
         if identity is None:
             return None
-        if identity[0] == "code":
-            return self.by_code.get(identity[1])
-        if identity[0] == "iban":
-            return self.by_iban.get(identity[1])
-        return self.by_sort.get((identity[1], identity[2]))
+        found = self._found.get(identity, self)
+        if found is self:
+            if identity[0] == "code":
+                found = self.by_code.get(identity[1])
+            elif identity[0] == "iban":
+                found = self.by_iban.get(identity[1])
+            else:
+                found = self.by_sort.get((identity[1], identity[2]))
+            self._found[identity] = found
+        return found
 
 
 class BankStatementKind(TabularKind):
@@ -158,16 +164,14 @@ class BankStatementKind(TabularKind):
             job.state["default"] = accounts.by_code.get(str(configured).strip().upper())
 
     # --- Checking -------------------------------------------------------------------------------
-    def _account(self, job, result, line):
-        accounts = job.state["accounts"]
-        identity = line.identity
+    def _account(self, job, result, line, identity, account):
+        """The line's bank account (`account`: the one its `identity` names), or None with B01."""
         if identity is None:
             account = job.state["default"]
             if account is None:
                 result.error(None, None, "Cannot identify the bank account: the file does not name it and no bank_account "
                                          "option is set")
             return account
-        account = accounts.find(identity)
         if account is None:
             value = line.account_text or line.account_no or line.iban or line.account_code
             # A code is named as written (E07 quotes the value as read), not upper-cased.
@@ -176,20 +180,17 @@ class BankStatementKind(TabularKind):
         return account
 
     @staticmethod
-    def _is_chosen(job, line):
+    def _is_chosen(job, line, identity, found):
         """The line names the account the run is restricted to (or none, so it takes that one)."""
-        identity = line.identity
         if line.account_problem:
             return False
         if identity is None:
             return not line.skip  # a line skipped before its account was read names no account
-        account = job.state["accounts"].find(identity)
-        return account is not None and account.pk == job.state["restrict"].pk
+        return found is not None and found.id == job.state["restrict"].id
 
     @staticmethod
-    def _statement_account_unknown(job, line):
-        return line.statement_account and (
-            bool(line.account_problem) or (line.identity is not None and job.state["accounts"].find(line.identity) is None))
+    def _statement_account_unknown(line, identity, found):
+        return line.statement_account and (bool(line.account_problem) or (identity is not None and found is None))
 
     def _statement_account_missing(self, job, result, line):
         """A statement's own account identity matches no bank account (B01) or cannot be read (B08):
@@ -209,17 +210,21 @@ class BankStatementKind(TabularKind):
     def check_chunk(self, job, records):
         state = job.state
         restrict = state["restrict"]
+        find = state["accounts"].find
         pending = []  # (result, account, line, key)
         results = []
         for record in records:
             result = RowResult(record=record)
             results.append(result)
             line = record.values.get("_line")
-            if restrict is not None and line is not None and self._is_chosen(job, line):
-                state["chosen"] += 1
-            if line is not None and self._statement_account_unknown(job, line):
-                self._statement_account_missing(job, result, line)
-                continue
+            if line is not None:
+                identity = line.identity
+                found = find(identity)
+                if restrict is not None and self._is_chosen(job, line, identity, found):
+                    state["chosen"] += 1
+                if line.statement_account and self._statement_account_unknown(line, identity, found):
+                    self._statement_account_missing(job, result, line)
+                    continue
             for column, value, message in record.errors:
                 result.error(column, value, message)
             if result.outcome == ERROR or line is None:
@@ -230,16 +235,15 @@ class BankStatementKind(TabularKind):
                 result.outcome, result.note = SKIPPED, line.skip
                 result.output = self._output(line, None, "")
                 continue
-            if restrict is not None and line.identity is not None:
+            if restrict is not None and identity is not None:
                 # The run is for one account: a line for any other is skipped, not validated (§6.2).
-                found = state["accounts"].find(line.identity)
-                if found is None or found.pk != restrict.pk:
+                if found is None or found.id != restrict.id:
                     result.outcome = SKIPPED
                     result.note = f"Not for bank account {restrict.code}, which this run is restricted to"
                     result.output = self._output(line, found, "")
                     state["other"] += 1
                     continue
-            account = self._account(job, result, line)
+            account = self._account(job, result, line, identity, found)
             if account is None:
                 continue
             currency = (line.currency or "").strip().upper()
@@ -255,7 +259,7 @@ class BankStatementKind(TabularKind):
                 continue
             if line.transaction_id:
                 key = f"id:{line.transaction_id}"
-                seen = state["ids"].setdefault(account.pk, set())
+                seen = state["ids"].setdefault(account.id, set())
                 if key in seen:
                     if not job.recheck:  # said once, in the pass that reports
                         job.ctx.warning(f"Transaction id '{line.transaction_id}' appears more than once in the file")
@@ -267,8 +271,7 @@ class BankStatementKind(TabularKind):
             else:
                 h = fingerprint(account.code, line)
                 counters = state["counters"]
-                n = counters.get((account.pk, h), 0) + 1
-                counters[(account.pk, h)] = n
+                n = counters[(account.id, h)] = counters.get((account.id, h), 0) + 1
                 key = f"fp:{h}#{n}"
             pending.append((result, account, line, key))
         if pending:
@@ -276,30 +279,33 @@ class BankStatementKind(TabularKind):
         return results
 
     def _duplicates(self, job, pending):
-        """Mark lines whose (account, key) is already stored: one lean query for the chunk's keys,
-        and the earlier statements (few) fetched once for the whole run."""
+        """Mark lines whose (account, key) is already stored, outside voided statements: one lean
+        query per account for the chunk's keys (`_stored`), and the earlier statements (few)
+        fetched once for the whole run."""
         state = job.state
         by_account = {}
         for _result, account, _line, key in pending:
-            by_account.setdefault(account.pk, set()).add(key)
-        existing = {}
+            by_account.setdefault(account.id, []).append(key)
+        found = []
         for account_id, keys in by_account.items():
-            rows = (BankStatementLine.objects.filter(tenant=job.tenant, bank_account_id=account_id, dedupe_key__in=keys,
-                                                     statement__voided_at__isnull=True)
-                    .values_list("dedupe_key", "statement_id", "date"))
-            for key, statement_id, day in rows:
-                existing[(account_id, key)] = (statement_id, day)
+            found.extend((account_id, key, statement_id, day)
+                         for key, statement_id, day in _stored(job, account_id, keys))
         statements = state.setdefault("earlier", {})
-        missing = {sid for sid, _ in existing.values()} - set(statements)
+        missing = {statement_id for _, _, statement_id, _ in found} - set(statements)
         if missing:
             for st in BankStatement.objects.filter(pk__in=missing).select_related("created_by"):
                 statements[st.pk] = st
+        existing = {}
+        for account_id, key, statement_id, day in found:
+            if statements[statement_id].voided_at is None:  # a voided statement's lines left the account
+                existing[(account_id, key)] = (statement_id, day)
         date_format = job.tenant.date_format
         notes = state.setdefault("notes", {})
+        track, output = self._track, self._output
         for result, account, line, key in pending:
-            earlier = existing.get((account.pk, key))
-            result.output = self._output(line, account, key)
-            self._track(state, account, line)
+            result.output = output(line, account, key)
+            track(state, account, line)
+            earlier = existing.get((account.id, key)) if existing else None
             if earlier is not None:
                 result.outcome = DUPLICATE
                 note = notes.get(earlier)
@@ -318,22 +324,33 @@ class BankStatementKind(TabularKind):
 
     @staticmethod
     def _track(state, account, line):
-        low, high = state["ranges"].get(account.pk, (line.date, line.date))
-        state["ranges"][account.pk] = (min(low, line.date), max(high, line.date))
-        state["booked"][account.pk] = state["booked"].get(account.pk, Decimal("0")) + line.amount
+        """The account's date range and booked total (the overlap warning and the balance check)."""
+        account_id, day = account.id, line.date
+        ranges = state["ranges"]
+        span = ranges.get(account_id)
+        if span is None:
+            ranges[account_id] = (day, day)
+        elif day < span[0]:
+            ranges[account_id] = (day, span[1])
+        elif day > span[1]:
+            ranges[account_id] = (span[0], day)
+        booked = state["booked"]
+        booked[account_id] = booked.get(account_id, ZERO) + line.amount
         if line.opening_balance is not None or line.closing_balance is not None:
-            state["balances"][account.pk] = (line.opening_balance, line.closing_balance)
+            state["balances"][account_id] = (line.opening_balance, line.closing_balance)
 
     @staticmethod
     def _output(line, account, key):
-        def d(value):
-            return f"{value.day:02d}/{value.month:02d}/{value.year:04d}" if value else ""
-
+        day, value_day = line.date, line.value_date
         return {
-            "bank_account": account.code if account else "", "date": d(line.date), "value_date": d(line.value_date),
-            "amount": cells.money_text(line.amount), "currency": (line.currency or (account.currency.code if account else "")),
+            "bank_account": account.code if account else "",
+            "date": f"{day.day:02d}/{day.month:02d}/{day.year:04d}" if day else "",
+            "value_date": f"{value_day.day:02d}/{value_day.month:02d}/{value_day.year:04d}" if value_day else "",
+            "amount": "" if line.amount is None else f"{line.amount:.2f}",
+            "currency": (line.currency or (account.currency.code if account else "")),
             "description": line.description, "reference": line.reference, "type": line.type, "cheque_no": line.cheque_no,
-            "transaction_id": line.transaction_id, "balance": cells.money_text(line.balance), "_dedupe_key": key,
+            "transaction_id": line.transaction_id, "balance": "" if line.balance is None else f"{line.balance:.2f}",
+            "_dedupe_key": key,
         }
 
     def after_check(self, job):
@@ -380,16 +397,23 @@ class BankStatementKind(TabularKind):
 
     def write_chunk(self, job, results):
         state = job.state
+        statements, next_seq = state["statements"], state["next_seq"]
+        step = -1 if self.newest_first else 1
+        tenant_id = job.tenant.pk
         rows = []
-        for result in results:
+        added = {}  # account id -> lines written in this chunk
+        for result, uuid_text in zip(results, new_uuids(len(results))):
             account, line, key = result.payload
-            statement = self._statement(job, account)
-            seq = state["next_seq"][account.pk]
-            state["next_seq"][account.pk] = seq - 1 if self.newest_first else seq + 1
-            rows.append((uuid.uuid4(), job.tenant.pk, statement.pk, account.pk, seq, line.date, line.value_date, line.amount,
+            account_id = account.id
+            statement = statements.get(account_id) or self._statement(job, account)
+            seq = next_seq[account_id]
+            next_seq[account_id] = seq + step
+            added[account_id] = added.get(account_id, 0) + 1
+            rows.append((uuid_text, tenant_id, statement.id, account_id, seq, line.date, line.value_date, line.amount,
                          account.currency_id, line.description, line.reference, line.type, line.cheque_no,
                          line.transaction_id, line.balance, key))
-            statement.line_count += 1
+        for account_id, count in added.items():
+            statements[account_id].line_count += count
         _insert_lines(rows)
 
     def finish(self, job, counts):
@@ -407,6 +431,46 @@ class BankStatementKind(TabularKind):
 
 COPY_FIELDS = ("uuid", "tenant_id", "statement_id", "bank_account_id", "seq", "date", "value_date", "amount", "currency_id",
                "description", "reference", "type", "cheque_no", "transaction_id", "balance", "dedupe_key")
+
+
+def new_uuids(count):
+    """`count` random (version 4) UUIDs as 32 hex digits, as COPY and the UUID field take them: one
+    call for the randomness of a whole chunk."""
+    data = bytearray(os.urandom(16 * count))
+    data[6::16] = bytes(b & 0x0F | 0x40 for b in data[6::16])  # version 4
+    data[8::16] = bytes(b & 0x3F | 0x80 for b in data[8::16])  # RFC 4122 variant
+    text = data.hex()
+    return [text[i:i + 32] for i in range(0, 32 * count, 32)]
+
+
+LOOKUP_SQL = (
+    # One probe of stmtline_dedupe_key per key, whatever the planner's statistics say (a table or an
+    # account that grew within this very transaction has none): the keys are unnested and each one
+    # looked up on its own (OFFSET 0 keeps the subquery a parameterised probe), and the tenant and
+    # account conditions are written as filters (`+ 0`) so that no index on those columns (a scan of
+    # all the account's lines for every key) can be chosen instead.
+    'SELECT k.key, line.statement_id, line.date FROM unnest(%s::text[]) AS k(key) CROSS JOIN LATERAL ('
+    'SELECT l.statement_id, l.date FROM "{lines}" l WHERE l.dedupe_key = k.key AND l.tenant_id + 0 = %s '
+    "AND l.bank_account_id + 0 = %s OFFSET 0) AS line"
+).format(lines=BankStatementLine._meta.db_table)
+
+
+def _stored(job, account_id, keys):
+    """(dedupe key, statement id, date) of the account's stored lines whose key is one of `keys`
+    (voided statements' lines included: the caller knows the statements)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            if connection.in_atomic_block and not job.state.get("jit_off"):
+                # The planner prices a chunk's probes high enough to compile the query to machine
+                # code (JIT), which takes far longer than the probes themselves: not in this import.
+                cursor.execute("SET LOCAL jit = off")
+                job.state["jit_off"] = True
+            cursor.execute(LOOKUP_SQL, [keys, job.tenant.pk, account_id])
+            return cursor.fetchall()
+    return (BankStatementLine.objects.filter(tenant_id=job.tenant.pk, bank_account_id=account_id, dedupe_key__in=keys)
+            .order_by().values_list("dedupe_key", "statement_id", "date"))
 
 
 def _insert_lines(rows):
