@@ -99,6 +99,28 @@ def test_identical_lines_in_one_file_both_import_and_an_overlapping_file_adds_on
     assert [r["_dedupe_key"][-2:] for r in produced(later, demo)] == ["#1", "#2", "#3", "#1"]
 
 
+def test_duplicates_are_found_across_chunks_on_the_days_a_chunk_shares_with_the_next(demo, tmp_path, monkeypatch):
+    from interfaces.kinds.bank.barclays_net import BarclaysNet
+
+    monkeypatch.setattr(BarclaysNet, "chunk_rows", 3)  # days cut across chunks
+    coffee, tea = line(amount="-3.50", description="COFFEE"), line(amount="-2.00", description="TEA")
+    days = [coffee, tea, coffee, coffee, line(day="03/03/26", amount="-3.50", description="COFFEE"),
+            line(day="04/03/26", amount="5.00", description="REFUND"), line(day="04/03/26", amount="-3.50", description="COFFEE")]
+    first = run_file(tmp_path, HEADER + "".join(days))
+    assert (first["counts"]["created"], first["counts"]["duplicates"]) == (7, 0)
+    again = run_file(tmp_path, HEADER + "".join(days) + coffee)  # a fourth coffee on 02/03/26, at the end
+    assert (again["counts"]["duplicates"], again["counts"]["created"]) == (7, 1)
+    rows = produced(again, demo)
+    assert [(r["_outcome"], r["_dedupe_key"][-2:]) for r in rows][-2:] == [("duplicate", "#1"), ("created", "#4")]
+    assert [r["_message"][:37] for r in rows[4:7]] == ["Duplicate of the line of 03/03/2026 i", "Duplicate of the line of 04/03/2026 i",
+                                                        "Duplicate of the line of 04/03/2026 i"]
+    with scope.activate(demo):
+        infos = list(Run.objects.get(uuid=again["run"]).messages.filter(severity="info").order_by("seq")
+                     .values_list("row", "value"))
+    assert [row for row, _ in infos] == [2, 3, 4, 5, 6, 7, 8]  # every duplicate says so, on its own row
+    assert [value for _, value in infos] == [r["_dedupe_key"] for r in rows[:7]]
+
+
 def test_the_excel_trap_fails_every_line_and_suggests_the_format(demo, tmp_path):
     resaved = SAMPLE.replace("/26", "/2026").replace('"', "")
     report = run_file(tmp_path, resaved)

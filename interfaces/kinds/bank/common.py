@@ -283,13 +283,16 @@ class BankStatementKind(TabularKind):
         query per account for the chunk's keys (`_stored`), and the earlier statements (few)
         fetched once for the whole run."""
         state = job.state
-        by_account = {}
-        for _result, account, _line, key in pending:
-            by_account.setdefault(account.id, []).append(key)
+        by_account = {}  # account id -> (keys, days of the fingerprinted lines)
+        for _result, account, line, key in pending:
+            keys, days = by_account.setdefault(account.id, ([], set()))
+            keys.append(key)
+            if key.startswith("fp:"):
+                days.add(line.date)
         found = []
-        for account_id, keys in by_account.items():
+        for account_id, (keys, days) in by_account.items():
             found.extend((account_id, key, statement_id, day)
-                         for key, statement_id, day in _stored(job, account_id, keys))
+                         for key, statement_id, day in _stored(job, account_id, keys, days))
         statements = state.setdefault("earlier", {})
         missing = {statement_id for _, _, statement_id, _ in found} - set(statements)
         if missing:
@@ -443,34 +446,57 @@ def new_uuids(count):
     return [text[i:i + 32] for i in range(0, 32 * count, 32)]
 
 
-LOOKUP_SQL = (
-    # One probe of stmtline_dedupe_key per key, whatever the planner's statistics say (a table or an
+DAYS_SQL = (
+    # The account's lines on the given days: one range of stmtline_account_date per day (the days
+    # unnested and each looked up on its own, OFFSET 0 keeping it a parameterised probe; no other
+    # index starts with the tenant or the account), whatever the planner's statistics say.
+    'SELECT line.dedupe_key, line.statement_id, line.date FROM unnest(%s::date[]) AS d(day) CROSS JOIN LATERAL ('
+    'SELECT l.dedupe_key, l.statement_id, l.date FROM "{lines}" l WHERE l.tenant_id = %s AND l.bank_account_id = %s '
+    "AND l.date = d.day OFFSET 0) AS line"
+).format(lines=BankStatementLine._meta.db_table)
+ID_LOOKUP_SQL = (
+    # One probe of stmtline_id_key per key, whatever the planner's statistics say (a table or an
     # account that grew within this very transaction has none): the keys are unnested and each one
     # looked up on its own (OFFSET 0 keeps the subquery a parameterised probe), and the tenant and
     # account conditions are written as filters (`+ 0`) so that no index on those columns (a scan of
-    # all the account's lines for every key) can be chosen instead.
+    # all the account's lines for every key) can be chosen instead. The LIKE is the index's own
+    # condition, so the planner may use it.
     'SELECT k.key, line.statement_id, line.date FROM unnest(%s::text[]) AS k(key) CROSS JOIN LATERAL ('
-    'SELECT l.statement_id, l.date FROM "{lines}" l WHERE l.dedupe_key = k.key AND l.tenant_id + 0 = %s '
-    "AND l.bank_account_id + 0 = %s OFFSET 0) AS line"
+    'SELECT l.statement_id, l.date FROM "{lines}" l WHERE l.dedupe_key = k.key AND l.dedupe_key::text LIKE \'id:%%\' '
+    "AND l.tenant_id + 0 = %s AND l.bank_account_id + 0 = %s OFFSET 0) AS line"
 ).format(lines=BankStatementLine._meta.db_table)
 
 
-def _stored(job, account_id, keys):
+def _stored(job, account_id, keys, days):
     """(dedupe key, statement id, date) of the account's stored lines whose key is one of `keys`
-    (voided statements' lines included: the caller knows the statements)."""
+    (voided statements' lines included: the caller knows the statements). A fingerprint (`fp:`)
+    covers the line's date, so a stored line with the same one is on the same day: those are
+    looked for among the account's lines of `days` (the days of the chunk's fingerprinted lines);
+    bank transaction ids (`id:`) by key."""
     from django.db import connection
 
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            if connection.in_atomic_block and not job.state.get("jit_off"):
-                # The planner prices a chunk's probes high enough to compile the query to machine
-                # code (JIT), which takes far longer than the probes themselves: not in this import.
-                cursor.execute("SET LOCAL jit = off")
-                job.state["jit_off"] = True
-            cursor.execute(LOOKUP_SQL, [keys, job.tenant.pk, account_id])
-            return cursor.fetchall()
-    return (BankStatementLine.objects.filter(tenant_id=job.tenant.pk, bank_account_id=account_id, dedupe_key__in=keys)
-            .order_by().values_list("dedupe_key", "statement_id", "date"))
+    wanted = set(keys)
+    ids = [key for key in keys if key.startswith("id:")]
+    if connection.vendor != "postgresql":
+        lines = BankStatementLine.objects.filter(tenant_id=job.tenant.pk, bank_account_id=account_id).order_by()
+        found = list(lines.filter(date__in=days).values_list("dedupe_key", "statement_id", "date")) if days else []
+        if ids:
+            found += lines.filter(dedupe_key__in=ids).values_list("dedupe_key", "statement_id", "date")
+        return [row for row in found if row[0] in wanted]
+    found = []
+    with connection.cursor() as cursor:
+        if connection.in_atomic_block and not job.state.get("jit_off"):
+            # The planner prices a chunk's probes high enough to compile the query to machine
+            # code (JIT), which takes far longer than the probes themselves: not in this import.
+            cursor.execute("SET LOCAL jit = off")
+            job.state["jit_off"] = True
+        if days:
+            cursor.execute(DAYS_SQL, [sorted(days), job.tenant.pk, account_id])
+            found += cursor.fetchall()
+        if ids:
+            cursor.execute(ID_LOOKUP_SQL, [ids, job.tenant.pk, account_id])
+            found += cursor.fetchall()
+    return [row for row in found if row[0] in wanted]
 
 
 def _insert_lines(rows):
