@@ -6,6 +6,7 @@ import logging
 import mimetypes
 import os
 import tempfile
+import threading
 import uuid
 from datetime import timedelta
 
@@ -432,6 +433,7 @@ class SideChannel:
         """Record progress and a heartbeat; True if someone asked to cancel the run."""
         if self.conn is None:
             return False
+        self.wait()
         table = Run._meta.db_table
         row = self.conn.execute(
             f'UPDATE "{table}" SET progress_done = %s, progress_total = %s, heartbeat_at = %s '  # noqa: S608 - our table name
@@ -442,22 +444,50 @@ class SideChannel:
 
     def messages(self, *, run, messages):
         """Append messages (dicts as for `run_messages_add`, each with its seq), committed at once
-        whatever becomes of the worker's transaction. False when there is no side connection."""
+        whatever becomes of the worker's transaction. False when there is no side connection.
+
+        The COPY runs on a thread of its own while the worker goes on (PostgreSQL writes them on
+        another core): the next `messages`, `progress` or `close` waits for it first, and raises
+        what it raised. The list given is the thread's from then on."""
         if self.conn is None or not self._sees(run):
             return False
+        self.wait()
         table = RunMessage._meta.db_table
         columns = ", ".join(f'"{name}"' for name in COPY_MESSAGE_FIELDS)
-        with self.conn.cursor() as cursor, cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
-            for m in messages:
-                copy.write_row((run.tenant_id, run.pk, m["seq"], m["severity"], m.get("row"),
-                                str(m["column"])[:200] if m.get("column") else None,
-                                str(m["value"])[:500] if m.get("value") is not None else None, str(m["message"])))
+        conn = self.conn
+
+        def write():
+            try:
+                with conn.cursor() as cursor, cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
+                    for m in messages:
+                        copy.write_row((run.tenant_id, run.pk, m["seq"], m["severity"], m.get("row"),
+                                        str(m["column"])[:200] if m.get("column") else None,
+                                        str(m["value"])[:500] if m.get("value") is not None else None, str(m["message"])))
+            except BaseException as error:  # noqa: BLE001 - raised again by wait()
+                self._error = error
+
+        self._writing = threading.Thread(target=write, name="run-messages-copy", daemon=True)
+        self._writing.start()
         return True
+
+    def wait(self):
+        """Wait for the messages being written; raises what writing them raised."""
+        writing = getattr(self, "_writing", None)
+        if writing is None:
+            return
+        writing.join()
+        self._writing = None
+        error, self._error = getattr(self, "_error", None), None
+        if error is not None:
+            raise error
 
     def close(self):
         if self.conn is not None:
-            self.conn.close()
-            self.conn = None
+            try:
+                self.wait()
+            finally:
+                self.conn.close()
+                self.conn = None
 
 
 def run_message_add(*, run, severity, message, row=None, column=None, value=None, seq=None):

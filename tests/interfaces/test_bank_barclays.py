@@ -121,6 +121,29 @@ def test_duplicates_are_found_across_chunks_on_the_days_a_chunk_shares_with_the_
     assert [value for _, value in infos] == [r["_dedupe_key"] for r in rows[:7]]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_import_of_several_chunks_keeps_every_line_and_every_duplicates_message(demo, tmp_path, monkeypatch):
+    # Committed for real, as a worker does: on PostgreSQL the lines go in on the writer's thread and
+    # the messages through the side connection, each chunk while the next one is read.
+    from interfaces.kinds.bank.barclays_net import BarclaysNet
+
+    monkeypatch.setattr(BarclaysNet, "chunk_rows", 500)
+    content = HEADER + "".join(line(day=f"{1 + n // 50:02d}/03/26", amount=f"{n + 1}.25", description=f"ITEM {n % 7}")
+                               for n in range(1200))
+    first = run_file(tmp_path, content)
+    assert (first["status"], first["counts"]["created"]) == ("succeeded", 1200)
+    again = run_file(tmp_path, content)
+    assert (again["status"], again["counts"]["duplicates"], again["counts"]["created"]) == ("succeeded", 1200, 0)
+    with scope.activate(demo):
+        assert BankStatementLine.objects.filter(bank_account__code="BARC-KLT").count() == 1200
+        assert BankStatement.objects.get(run_ref=first["run"]).line_count == 1200
+        infos = list(Run.objects.get(uuid=again["run"]).messages.filter(severity="info").order_by("seq")
+                     .values_list("row", "value", "message"))
+    assert [row for row, _, _ in infos] == list(range(2, 1202))
+    assert [value for _, value, _ in infos] == [r["_dedupe_key"] for r in produced(again, demo)]
+    assert infos[-1][2].startswith("Duplicate of the line of 24/03/2026 in the statement 01/03/2026 to 24/03/2026")
+
+
 def test_the_excel_trap_fails_every_line_and_suggests_the_format(demo, tmp_path):
     resaved = SAMPLE.replace("/26", "/2026").replace('"', "")
     report = run_file(tmp_path, resaved)

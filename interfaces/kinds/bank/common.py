@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
@@ -359,6 +360,7 @@ class BankStatementKind(TabularKind):
     def after_check(self, job):
         """Warnings of the whole file: other accounts skipped, overlapping statements, balances."""
         state = job.state
+        _written(job)
         if state["other"]:
             job.ctx.warning(f"{state['other']} lines for other bank accounts were skipped")
             if not state["chosen"]:  # B07: the account chosen for the run has no line in the file
@@ -400,6 +402,7 @@ class BankStatementKind(TabularKind):
 
     def write_chunk(self, job, results):
         state = job.state
+        _written(job)
         statements, next_seq = state["statements"], state["next_seq"]
         step = -1 if self.newest_first else 1
         tenant_id = job.tenant.pk
@@ -417,10 +420,11 @@ class BankStatementKind(TabularKind):
                          line.transaction_id, line.balance, key))
         for account_id, count in added.items():
             statements[account_id].line_count += count
-        _insert_lines(rows)
+        _insert_lines(job, rows)
 
     def finish(self, job, counts):
         ctx = job.ctx
+        _written(job)
         for account_id, statement in job.state["statements"].items():
             statement.from_date, statement.to_date = job.state["ranges"][account_id]
             statement.save(update_fields=["line_count", "from_date", "to_date"])
@@ -484,6 +488,7 @@ def _stored(job, account_id, keys, days):
             found += lines.filter(dedupe_key__in=ids).values_list("dedupe_key", "statement_id", "date")
         return [row for row in found if row[0] in wanted]
     found = []
+    _written(job)
     with connection.cursor() as cursor:
         if connection.in_atomic_block and not job.state.get("jit_off"):
             # The planner prices a chunk's probes high enough to compile the query to machine
@@ -499,18 +504,74 @@ def _stored(job, account_id, keys, days):
     return [row for row in found if row[0] in wanted]
 
 
-def _insert_lines(rows):
-    """Insert statement lines given as tuples of COPY_FIELDS: PostgreSQL's COPY (plain values: no
-    model instances, no per-row SQL), else bulk inserts."""
+def _insert_lines(job, rows):
+    """Insert statement lines given as tuples of COPY_FIELDS: on PostgreSQL with COPY (plain
+    values: no model instances, no per-row SQL) on a thread of its own (`LinesWriter`), else with
+    bulk inserts."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
         BankStatementLine.objects.bulk_create(
             [BankStatementLine(**dict(zip(COPY_FIELDS, row))) for row in rows], batch_size=2000)
         return
-    table = BankStatementLine._meta.db_table
-    columns = ", ".join(COPY_FIELDS)
-    connection.ensure_connection()
-    with connection.connection.cursor() as cursor, cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
-        for row in rows:
-            copy.write_row(row)
+    writer = job.state.get("writer")
+    if writer is None:
+        connection.ensure_connection()
+        if connection.in_atomic_block:
+            # Foreign keys are checked as each chunk is written (on the writer's thread, while the
+            # next chunk is read), not all at the commit: Django declares them deferrable.
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        writer = job.state["writer"] = LinesWriter(connection.connection)
+    writer.start(rows)
+
+
+def _written(job):
+    """Wait for the lines being written (PostgreSQL); raises what writing them raised."""
+    writer = job.state.get("writer")
+    if writer is not None:
+        writer.wait()
+
+
+class LinesWriter:
+    """Writes a chunk's statement lines with COPY on a thread of its own, on the import's own
+    connection (so in its transaction), while the worker's thread reads and checks the next chunk:
+    PostgreSQL stores the lines, updates their indexes and checks their foreign keys meanwhile, and
+    the thread spends that time waiting on the socket, without the interpreter lock. `start`
+    returns once the COPY holds the connection's lock, so anything the worker's thread does on the
+    connection afterwards (a query, the rollback) waits for the COPY to end; the kind calls `wait`
+    (`_written`) before its own queries, which also raises a failed COPY's error."""
+
+    def __init__(self, raw):
+        self.raw = raw
+        self.thread = None
+        self.error = None
+
+    def start(self, rows):
+        self.wait()
+        started = threading.Event()
+        table = BankStatementLine._meta.db_table
+
+        def write():
+            try:
+                with self.raw.cursor() as cursor, cursor.copy(f'COPY "{table}" ({", ".join(COPY_FIELDS)}) FROM STDIN') as copy:
+                    started.set()
+                    for row in rows:
+                        copy.write_row(row)
+            except BaseException as error:  # noqa: BLE001 - raised again by wait()
+                self.error = error
+            finally:
+                started.set()
+
+        self.thread = threading.Thread(target=write, name="statement-lines-copy", daemon=True)
+        self.thread.start()
+        started.wait()
+
+    def wait(self):
+        if self.thread is None:
+            return
+        self.thread.join()
+        self.thread = None
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
