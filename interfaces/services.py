@@ -27,7 +27,7 @@ from finance.catalog.selectors import feature_enabled, feature_refusal
 from finance.notices.services import notice_create
 from finance.tenancy.models import Membership
 
-from . import kinds
+from . import copytext, kinds
 from .models import (
     ACTIVE_STATUSES, COUNT_NAMES, ImportFile, ImportFileKind, Interface, Run, RunMessage, RunStatus, RunTrigger,
 )
@@ -448,21 +448,25 @@ class SideChannel:
 
         The COPY runs on a thread of its own while the worker goes on (PostgreSQL writes them on
         another core): the next `messages`, `progress` or `close` waits for it first, and raises
-        what it raised. The list given is the thread's from then on."""
+        what it raised."""
         if self.conn is None or not self._sees(run):
             return False
         self.wait()
         table = RunMessage._meta.db_table
         columns = ", ".join(f'"{name}"' for name in COPY_MESSAGE_FIELDS)
         conn = self.conn
+        head = f"{run.tenant_id}\t{run.pk}\t"
+        data = "".join(
+            f"{head}{m['seq']}\t{m['severity']}\t{copytext.NULL if m.get('row') is None else int(m['row'])}\t"
+            f"{copytext.text(str(m['column'])[:200]) if m.get('column') else copytext.NULL}\t"
+            f"{copytext.NULL if m.get('value') is None else copytext.text(str(m['value'])[:500])}\t"
+            f"{copytext.text(str(m['message']))}\n"
+            for m in messages).encode("utf-8")  # built here: the thread only sends it (see copytext)
 
         def write():
             try:
                 with conn.cursor() as cursor, cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
-                    for m in messages:
-                        copy.write_row((run.tenant_id, run.pk, m["seq"], m["severity"], m.get("row"),
-                                        str(m["column"])[:200] if m.get("column") else None,
-                                        str(m["value"])[:500] if m.get("value") is not None else None, str(m["message"])))
+                    copy.write(data)
             except BaseException as error:  # noqa: BLE001 - raised again by wait()
                 self._error = error
 

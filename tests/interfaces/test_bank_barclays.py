@@ -144,6 +144,18 @@ def test_a_committed_import_of_several_chunks_keeps_every_line_and_every_duplica
     assert infos[-1][2].startswith("Duplicate of the line of 24/03/2026 in the statement 01/03/2026 to 24/03/2026")
 
 
+def test_backslashes_tabs_and_line_breaks_in_a_description_are_stored_as_written(demo, tmp_path):
+    odd = "PAID C:\\TEMP\\N\tTAB\nNEXT LINE\r\\N"
+    report = run_file(tmp_path, HEADER + line(description=odd) + line(description="\\N"))
+    assert report["counts"]["created"] == 2
+    with scope.activate(demo):
+        stored = list(BankStatementLine.objects.filter(bank_account__code="BARC-KLT").order_by("seq")
+                      .values_list("description", "value_date", "balance"))
+    assert stored == [(odd, None, None), ("\\N", None, None)]
+    again = run_file(tmp_path, HEADER + line(description=odd))
+    assert again["counts"]["duplicates"] == 1
+
+
 def test_the_excel_trap_fails_every_line_and_suggests_the_format(demo, tmp_path):
     resaved = SAMPLE.replace("/26", "/2026").replace('"', "")
     report = run_file(tmp_path, resaved)

@@ -25,6 +25,7 @@ from finance.banking.models import BankAccount, BankStatement, BankStatementLine
 from finance.dataformats.columns import BANK_STATEMENT_COLUMNS
 from finance.dataformats.dates import format_date
 
+from ... import copytext
 from ..tabular import CREATED, DUPLICATE, ERROR, SKIPPED, FileRejected, RowResult, TabularKind
 from ..base import Option
 
@@ -401,11 +402,14 @@ class BankStatementKind(TabularKind):
         return statement
 
     def write_chunk(self, job, results):
+        from django.db import connection
+
         state = job.state
         _written(job)
         statements, next_seq = state["statements"], state["next_seq"]
         step = -1 if self.newest_first else 1
         tenant_id = job.tenant.pk
+        copy = connection.vendor == "postgresql"  # rows as COPY text, else as tuples of COPY_FIELDS
         rows = []
         added = {}  # account id -> lines written in this chunk
         for result, uuid_text in zip(results, new_uuids(len(results))):
@@ -415,12 +419,20 @@ class BankStatementKind(TabularKind):
             seq = next_seq[account_id]
             next_seq[account_id] = seq + step
             added[account_id] = added.get(account_id, 0) + 1
-            rows.append((uuid_text, tenant_id, statement.id, account_id, seq, line.date, line.value_date, line.amount,
-                         account.currency_id, line.description, line.reference, line.type, line.cheque_no,
-                         line.transaction_id, line.balance, key))
+            if copy:
+                rows.append(
+                    f"{uuid_text}\t{tenant_id}\t{statement.id}\t{account_id}\t{seq}\t{line.date.isoformat()}\t"
+                    f"{copytext.day(line.value_date)}\t{line.amount:f}\t{account.currency_id}\t"
+                    f"{copytext.text(line.description)}\t{copytext.text(line.reference)}\t{copytext.text(line.type)}\t"
+                    f"{copytext.text(line.cheque_no)}\t{copytext.text(line.transaction_id)}\t"
+                    f"{copytext.decimal(line.balance)}\t{copytext.text(key)}\n")
+            else:
+                rows.append((uuid_text, tenant_id, statement.id, account_id, seq, line.date, line.value_date, line.amount,
+                             account.currency_id, line.description, line.reference, line.type, line.cheque_no,
+                             line.transaction_id, line.balance, key))
         for account_id, count in added.items():
             statements[account_id].line_count += count
-        _insert_lines(job, rows)
+        _insert_lines(job, "".join(rows) if copy else rows)
 
     def finish(self, job, counts):
         ctx = job.ctx
@@ -505,9 +517,8 @@ def _stored(job, account_id, keys, days):
 
 
 def _insert_lines(job, rows):
-    """Insert statement lines given as tuples of COPY_FIELDS: on PostgreSQL with COPY (plain
-    values: no model instances, no per-row SQL) on a thread of its own (`LinesWriter`), else with
-    bulk inserts."""
+    """Insert statement lines: on PostgreSQL `rows` is their COPY text (COPY_FIELDS), sent on a
+    thread of its own (`LinesWriter`); elsewhere tuples of COPY_FIELDS, for bulk inserts."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
@@ -547,17 +558,18 @@ class LinesWriter:
         self.thread = None
         self.error = None
 
-    def start(self, rows):
+    def start(self, text):
+        """Send `text` (COPY text of COPY_FIELDS) once the previous chunk's is written."""
         self.wait()
         started = threading.Event()
         table = BankStatementLine._meta.db_table
+        data = text.encode("utf-8")
 
         def write():
             try:
                 with self.raw.cursor() as cursor, cursor.copy(f'COPY "{table}" ({", ".join(COPY_FIELDS)}) FROM STDIN') as copy:
                     started.set()
-                    for row in rows:
-                        copy.write_row(row)
+                    copy.write(data)
             except BaseException as error:  # noqa: BLE001 - raised again by wait()
                 self.error = error
             finally:
