@@ -399,13 +399,15 @@ class ProducedFile:
 
     def add(self, result, outcome=None):
         values = result.output if result.outcome != ERROR else result.record.values
-        row = [values.get(name, "") or "" for name in self._names]
+        get = values.get
+        row = [get(name) or "" for name in self._names]
         for index in self._text_at:  # §1.5: text cells a spreadsheet would run as a formula
             if row[index].startswith(FORMULA_START):
                 row[index] = "'" + row[index]
-        message = " | ".join(m for _, _, m in result.errors) or result.note
+        message = (" | ".join(m for _, _, m in result.errors) or result.note) if result.errors else result.note
         row += [str(result.record.row), outcome or result.outcome, message]
-        row += [values.get(name, "") or result.output.get(name, "") for name in self.extra]
+        if self.extra:
+            row += [get(name) or result.output.get(name, "") for name in self.extra]
         self.writer.writerow(row)
 
     def finished(self, *, skip_valid=False):
@@ -541,8 +543,9 @@ def _record_rows(ctx, results, produced, failed, tallies, order, counted=None):
     for result in results:
         outcome = result.outcome
         _tally(tallies, result, counted)
-        for column, value, message in sorted(result.errors, key=lambda e: order.get(e[0], len(order))):
-            ctx.error(message, row=result.record.row, column=column, value=value)
+        if result.errors:
+            for column, value, message in sorted(result.errors, key=lambda e: order.get(e[0], len(order))):
+                ctx.error(message, row=result.record.row, column=column, value=value)
         if outcome == ERROR:
             failed.add(result)
         elif outcome in (DUPLICATE, SKIPPED) and result.note:

@@ -93,7 +93,9 @@ class BankLine:
 
 
 def normalise(text):
-    return " ".join(unicodedata.normalize("NFC", text or "").upper().split())
+    if not text:
+        return ""
+    return " ".join(unicodedata.normalize("NFC", text).upper().split())
 
 
 def fingerprint(account_code, line):
