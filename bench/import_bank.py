@@ -15,7 +15,7 @@ occurrence counters, which land at random places in the key index as ours do). A
 its lines are deleted and the table vacuumed, so the imports start from an empty table.
 
 For each contender it prints lines/s, the CPU of the process (`os.wait4`) and of its PostgreSQL
-backends (read from /proc when the server runs on this machine; the import's side connection for
+backends (read from /proc when the server runs on this machine; the import's side connections for
 progress and messages included), and the WAL written meanwhile (the server's, so other databases'
 writes count too). Targets: at least half the floor's lines/s; the second import at least as fast
 as the first; peak memory flat in the file's size.
@@ -120,16 +120,19 @@ def child_import(path, account):
     from interfaces import engine, services
     from interfaces.models import Interface
 
+    import psycopg
+    from django.db import connection
+
     side_cpu = [0.0]
-    close = services.SideChannel.close
+    close = psycopg.Connection.close
 
-    def counted_close(channel):  # the side connection's backend CPU, read before it goes
-        if channel.conn is not None and side_cpu[0] is not None:
-            used = _backend_cpu(channel.conn.info.backend_pid)
+    def counted_close(conn):  # a side connection's backend CPU (progress, messages), read before it goes
+        if not conn.closed and conn is not connection.connection and side_cpu[0] is not None:
+            used = _backend_cpu(conn.info.backend_pid)
             side_cpu[0] = None if used is None else side_cpu[0] + used
-        close(channel)
+        close(conn)
 
-    services.SideChannel.close = counted_close
+    psycopg.Connection.close = counted_close
     tenant = Tenant.objects.get(slug="demo")
     with scope.activate(tenant):
         interface = Interface.objects.get(description="Barclays.Net statement file")

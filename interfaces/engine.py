@@ -72,8 +72,8 @@ class RunContext:
         Inside a kind's long write transaction the progress is written through a second database
         connection (PostgreSQL), so the run page sees it and the run is not taken for stale; on
         SQLite, whose single writer is busy with the import, it waits for the commit. There the
-        pending messages are written after the progress: they go on a thread of their own
-        (`SideChannel.messages`), which the next progress waits for, while the kind goes on."""
+        pending messages are handed over after the progress: a thread of their own writes them
+        (`SideChannel.messages`) while the kind goes on."""
         if self.in_write_transaction:
             cancel = self.side.progress(run=self.run, done=done, total=total)
             self._flush()
