@@ -17,7 +17,7 @@ from .models import COUNT_NAMES, ImportFileKind, Run, RunStatus, Severity
 
 logger = logging.getLogger(__name__)
 
-MESSAGE_BATCH = 500
+MESSAGE_BATCH = 2000  # messages written together (a file import also writes them at each chunk's progress)
 
 
 class RetryLater(Exception):
@@ -87,10 +87,13 @@ class RunContext:
 
         Inside a kind's long write transaction the progress is written through a second database
         connection (PostgreSQL), so the run page sees it and the run is not taken for stale; on
-        SQLite, whose single writer is busy with the import, it waits for the commit."""
+        SQLite, whose single writer is busy with the import, it waits for the commit. There the
+        pending messages are handed over after the progress: a thread of their own writes them
+        (`SideChannel.messages`) while the kind goes on."""
         if self.in_write_transaction:
+            cancel = self.side.progress(run=self.run, done=done, total=total)
             self._flush()
-            if self.side.progress(run=self.run, done=done, total=total):
+            if cancel:
                 raise Cancelled()
             return
         self._flush()

@@ -6,6 +6,7 @@ import logging
 import mimetypes
 import os
 import tempfile
+import threading
 import uuid
 from datetime import timedelta
 
@@ -27,7 +28,7 @@ from finance.catalog.selectors import feature_enabled, feature_refusal
 from finance.notices.services import notice_create
 from finance.tenancy.models import Membership
 
-from . import kinds
+from . import copytext, kinds
 from .signals import interface_created, run_finished
 from .models import (
     ACTIVE_STATUSES, COUNT_NAMES, ImportFile, ImportFileKind, Interface, Run, RunMessage, RunStatus, RunTrigger,
@@ -499,19 +500,43 @@ def run_progress(*, run, done, total):
 
 class SideChannel:
     """A second PostgreSQL connection, in autocommit, for a run's progress while the worker's own
-    connection is inside a long write transaction. On other databases it does nothing."""
+    connection is inside a long write transaction, and a third for its messages, written by a
+    thread of their own. On other databases it does nothing.
+
+    Their commits do not wait for the WAL to reach the disk (`synchronous_commit = off`): a run's
+    messages and progress are written often and read as they come, and the run's own end (its
+    status, written on the worker's connection with an ordinary commit) flushes the WAL before it,
+    so a finished run's messages are as durable as the run. A server crash can lose only the last
+    moments of a run that then counts as stale anyway."""
+
+    PENDING_BATCHES = 2  # message batches waiting for the writer before `messages` waits
 
     def __init__(self):
         from django.db import connection
 
         self.conn = None
+        self._writer = None  # the messages' thread, started with the first batch
+        self._queue = None
+        self._error = None
         if connection.vendor == "postgresql":
             import psycopg
 
+            self._params = connection.get_connection_params()
             try:
-                self.conn = psycopg.connect(**connection.get_connection_params(), autocommit=True)
+                self.conn = self._connect()
             except psycopg.Error:
                 logger.warning("No side connection for run progress", exc_info=True)
+
+    def _connect(self):
+        import psycopg
+
+        conn = psycopg.connect(**self._params, autocommit=True)
+        try:
+            conn.execute("SET synchronous_commit TO off")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
     def _sees(self, run):
         """Whether the run's row is committed (visible to this connection): it always is in a
@@ -535,22 +560,72 @@ class SideChannel:
 
     def messages(self, *, run, messages):
         """Append messages (dicts as for `run_messages_add`, each with its seq), committed at once
-        whatever becomes of the worker's transaction. False when there is no side connection."""
+        whatever becomes of the worker's transaction. False when there is no side connection.
+
+        The batch is handed to the messages' thread, which writes it with COPY on its own
+        connection while the worker goes on (PostgreSQL stores them on another core); this waits
+        only when PENDING_BATCHES are still waiting, and raises what writing an earlier batch
+        raised. `close` waits for them all."""
         if self.conn is None or not self._sees(run):
             return False
-        table = RunMessage._meta.db_table
-        columns = ", ".join(f'"{name}"' for name in COPY_MESSAGE_FIELDS)
-        with self.conn.cursor() as cursor, cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
-            for m in messages:
-                copy.write_row((run.tenant_id, run.pk, m["seq"], m["severity"], m.get("row"),
-                                str(m["column"])[:200] if m.get("column") else None,
-                                str(m["value"])[:500] if m.get("value") is not None else None, str(m["message"])))
+        self._raise_failure()
+        head = f"{run.tenant_id}\t{run.pk}\t"
+        data = "".join(
+            f"{head}{m['seq']}\t{m['severity']}\t{copytext.NULL if m.get('row') is None else int(m['row'])}\t"
+            f"{copytext.text(str(m['column'])[:200]) if m.get('column') else copytext.NULL}\t"
+            f"{copytext.NULL if m.get('value') is None else copytext.text(str(m['value'])[:500])}\t"
+            f"{copytext.text(str(m['message']))}\n"
+            for m in messages).encode("utf-8")  # built here: the thread only sends it (see copytext)
+        if self._writer is None:
+            self._start_writer()
+        self._queue.put(data)
         return True
 
+    def _start_writer(self):
+        import queue
+
+        conn = self._connect()
+        table = RunMessage._meta.db_table
+        columns = ", ".join(f'"{name}"' for name in COPY_MESSAGE_FIELDS)
+        statement = f'COPY "{table}" ({columns}) FROM STDIN'
+        self._queue = queue.Queue(maxsize=self.PENDING_BATCHES)
+
+        def write():
+            try:
+                while (data := self._queue.get()) is not None:
+                    if self._error is not None:
+                        continue  # drain: the worker learns of the failure at its next batch or the close
+                    try:
+                        with conn.cursor() as cursor, cursor.copy(statement) as copy:
+                            copy.write(data)
+                    except BaseException as error:  # noqa: BLE001 - raised again in the worker's thread
+                        self._error = error
+            finally:
+                conn.close()
+
+        self._writer = threading.Thread(target=write, name="run-messages-copy", daemon=True)
+        self._writer.start()
+
+    def _raise_failure(self):
+        error, self._error = self._error, None
+        if error is not None:
+            raise error
+
+    def wait(self):
+        """Wait until every batch handed over is written (the thread ends); raises what failed."""
+        if self._writer is not None:
+            self._queue.put(None)
+            self._writer.join()
+            self._writer = self._queue = None
+        self._raise_failure()
+
     def close(self):
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
+        try:
+            self.wait()
+        finally:
+            if self.conn is not None:
+                self.conn.close()
+                self.conn = None
 
 
 def run_message_add(*, run, severity, message, row=None, column=None, value=None, seq=None):

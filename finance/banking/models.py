@@ -5,7 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from finance.tenancy.models import CodedModel, TenantOwned
+from finance.tenancy.models import CodedModel, Tenant, TenantOwned
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 
@@ -48,9 +48,13 @@ class BankStatement(TenantOwned):
 
 
 class BankStatementLine(TenantOwned):
+    # No index of their own for the tenant and the account: stmtline_account_date starts with both,
+    # and an import's lookups by day must have no other index to choose (a scan of all the
+    # account's lines instead of one day's).
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", editable=False, db_index=False)
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     statement = models.ForeignKey(BankStatement, on_delete=models.CASCADE, related_name="lines")
-    bank_account = models.ForeignKey(BankAccount, on_delete=models.PROTECT, related_name="lines")
+    bank_account = models.ForeignKey(BankAccount, on_delete=models.PROTECT, related_name="lines", db_index=False)
     seq = models.PositiveBigIntegerField(help_text="Stored order within the account.")
     date = models.DateField()
     value_date = models.DateField(null=True, blank=True)
@@ -68,5 +72,12 @@ class BankStatementLine(TenantOwned):
         ordering = ["bank_account", "date", "seq"]
         indexes = [
             models.Index(fields=["tenant", "bank_account", "date", "seq"], name="stmtline_account_date"),
-            models.Index(fields=["tenant", "bank_account", "dedupe_key"], name="stmtline_dedupe"),
+            # Bank transaction ids (`id:` keys), looked up by key. Fingerprinted lines (`fp:` keys,
+            # most of them) are not in it: a fingerprint covers the line's date, so an import finds
+            # them among the account's lines of that day (stmtline_account_date) and writing a line
+            # touches no index of random keys. The key comes first and an import writes the
+            # account's columns as filters, so that no other index can serve the lookup
+            # (interfaces.kinds.bank.common.ID_LOOKUP_SQL).
+            models.Index(fields=["dedupe_key", "tenant", "bank_account"], name="stmtline_id_key",
+                         condition=models.Q(dedupe_key__startswith="id:")),
         ]

@@ -87,7 +87,10 @@ def amount_plain(value):
     """Optional sign, digits, optionally . and 1-2 digits (E02, E03)."""
     if not _PLAIN_RE.fullmatch(value):
         raise CellError(f"Cannot convert '{value}' to amount")
-    return _decimal(value, value)
+    point = value.find(".")
+    if point >= 0 and len(value) - point > 3:  # the digits after the point are the decimal places
+        raise CellError(f"Amount '{value}' has more than 2 decimal places")
+    return Decimal(value).quantize(CENT)
 
 
 def amount(value):

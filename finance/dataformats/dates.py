@@ -88,8 +88,7 @@ def parse(value, fmt, *, with_time=False):
     """Parse strictly; ValueError with the spec's message when the value does not match."""
     match = _compiled(fmt).fullmatch(value.strip())
     if not match:
-        raise ValueError(f"Cannot convert '{value}' to date using format: {fmt}")
-    error = ValueError(f"Cannot convert '{value}' to date using format: {fmt}")
+        raise _unreadable(value, fmt)
     g = match.groupdict()
     if g.get("year"):
         year = int(g["year"])
@@ -99,15 +98,19 @@ def parse(value, fmt, *, with_time=False):
     if g.get("mon"):
         names = [m.lower() for m in _MONTHS]
         if g["mon"].lower() not in names:
-            raise error
+            raise _unreadable(value, fmt)
         month = names.index(g["mon"].lower()) + 1
     else:
         month = int(g["month"])
     try:
         result = datetime(year, month, int(g["day"]), int(g.get("hour") or 0), int(g.get("minute") or 0), int(g.get("second") or 0))
     except ValueError:
-        raise error from None
+        raise _unreadable(value, fmt) from None
     return result if with_time else result.date()
+
+
+def _unreadable(value, fmt):
+    return ValueError(f"Cannot convert '{value}' to date using format: {fmt}")
 
 
 def to_date(value):

@@ -99,6 +99,63 @@ def test_identical_lines_in_one_file_both_import_and_an_overlapping_file_adds_on
     assert [r["_dedupe_key"][-2:] for r in produced(later, demo)] == ["#1", "#2", "#3", "#1"]
 
 
+def test_duplicates_are_found_across_chunks_on_the_days_a_chunk_shares_with_the_next(demo, tmp_path, monkeypatch):
+    from interfaces.kinds.bank.barclays_net import BarclaysNet
+
+    monkeypatch.setattr(BarclaysNet, "chunk_rows", 3)  # days cut across chunks
+    coffee, tea = line(amount="-3.50", description="COFFEE"), line(amount="-2.00", description="TEA")
+    days = [coffee, tea, coffee, coffee, line(day="03/03/26", amount="-3.50", description="COFFEE"),
+            line(day="04/03/26", amount="5.00", description="REFUND"), line(day="04/03/26", amount="-3.50", description="COFFEE")]
+    first = run_file(tmp_path, HEADER + "".join(days))
+    assert (first["counts"]["created"], first["counts"]["duplicates"]) == (7, 0)
+    again = run_file(tmp_path, HEADER + "".join(days) + coffee)  # a fourth coffee on 02/03/26, at the end
+    assert (again["counts"]["duplicates"], again["counts"]["created"]) == (7, 1)
+    rows = produced(again, demo)
+    assert [(r["_outcome"], r["_dedupe_key"][-2:]) for r in rows][-2:] == [("duplicate", "#1"), ("created", "#4")]
+    assert [r["_message"][:37] for r in rows[4:7]] == ["Duplicate of the line of 03/03/2026 i", "Duplicate of the line of 04/03/2026 i",
+                                                        "Duplicate of the line of 04/03/2026 i"]
+    with scope.activate(demo):
+        infos = list(Run.objects.get(uuid=again["run"]).messages.filter(severity="info").order_by("seq")
+                     .values_list("row", "value"))
+    assert [row for row, _ in infos] == [2, 3, 4, 5, 6, 7, 8]  # every duplicate says so, on its own row
+    assert [value for _, value in infos] == [r["_dedupe_key"] for r in rows[:7]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_import_of_several_chunks_keeps_every_line_and_every_duplicates_message(demo, tmp_path, monkeypatch):
+    # Committed for real, as a worker does: on PostgreSQL the lines go in on the writer's thread and
+    # the messages through the side connection, each chunk while the next one is read.
+    from interfaces.kinds.bank.barclays_net import BarclaysNet
+
+    monkeypatch.setattr(BarclaysNet, "chunk_rows", 500)
+    content = HEADER + "".join(line(day=f"{1 + n // 50:02d}/03/26", amount=f"{n + 1}.25", description=f"ITEM {n % 7}")
+                               for n in range(1200))
+    first = run_file(tmp_path, content)
+    assert (first["status"], first["counts"]["created"]) == ("succeeded", 1200)
+    again = run_file(tmp_path, content)
+    assert (again["status"], again["counts"]["duplicates"], again["counts"]["created"]) == ("succeeded", 1200, 0)
+    with scope.activate(demo):
+        assert BankStatementLine.objects.filter(bank_account__code="BARC-KLT").count() == 1200
+        assert BankStatement.objects.get(run_ref=first["run"]).line_count == 1200
+        infos = list(Run.objects.get(uuid=again["run"]).messages.filter(severity="info").order_by("seq")
+                     .values_list("row", "value", "message"))
+    assert [row for row, _, _ in infos] == list(range(2, 1202))
+    assert [value for _, value, _ in infos] == [r["_dedupe_key"] for r in produced(again, demo)]
+    assert infos[-1][2].startswith("Duplicate of the line of 24/03/2026 in the statement 01/03/2026 to 24/03/2026")
+
+
+def test_backslashes_tabs_and_line_breaks_in_a_description_are_stored_as_written(demo, tmp_path):
+    odd = "PAID C:\\TEMP\\N\tTAB\nNEXT LINE\r\\N"
+    report = run_file(tmp_path, HEADER + line(description=odd) + line(description="\\N"))
+    assert report["counts"]["created"] == 2
+    with scope.activate(demo):
+        stored = list(BankStatementLine.objects.filter(bank_account__code="BARC-KLT").order_by("seq")
+                      .values_list("description", "value_date", "balance"))
+    assert stored == [(odd, None, None), ("\\N", None, None)]
+    again = run_file(tmp_path, HEADER + line(description=odd))
+    assert again["counts"]["duplicates"] == 1
+
+
 def test_the_excel_trap_fails_every_line_and_suggests_the_format(demo, tmp_path):
     resaved = SAMPLE.replace("/26", "/2026").replace('"', "")
     report = run_file(tmp_path, resaved)

@@ -218,6 +218,23 @@ def test_the_sample_imports_four_lines_and_a_second_run_finds_four_duplicates(de
 
 
 @pytest.mark.django_db
+def test_transaction_ids_of_a_voided_import_are_not_duplicates_until_it_is_restored(demo, tmp_path):
+    from finance.banking import services as banking
+    from finance.tenancy import scope
+
+    content = (SAMPLES / "statement.ofx").read_bytes()
+    first = run_file(tmp_path, "OFX statement file", content)
+    with scope.activate(demo):
+        banking.statements_void(tenant=demo, run_ref=first["run"], actor=None)
+    again = run_file(tmp_path, "OFX statement file", content)
+    assert (again["counts"]["created"], again["counts"]["duplicates"]) == (4, 0)
+    third = run_file(tmp_path, "OFX statement file", content)
+    assert (third["counts"]["created"], third["counts"]["duplicates"]) == (0, 4)
+    assert all(r["_message"].endswith(f"(run {again['run'][:8]})") for r in produced(third, demo))
+    assert [r["_dedupe_key"] for r in produced(third, demo)][0] == "id:KTL-20260303-0001"
+
+
+@pytest.mark.django_db
 def test_account_currency_and_cell_errors_and_bad_files_write_nothing(demo, tmp_path):
     ok = trn(TRNTYPE="CREDIT", DTPOSTED="20260401", TRNAMT="10.00", FITID="OK-1", NAME="GOOD")
     unknown = stmt(trn(TRNTYPE="CREDIT", DTPOSTED="20260402", TRNAMT="5.00", FITID="U-1", NAME="X"),

@@ -16,6 +16,9 @@ KNOWN = ("GROUP", "ACC ID", "ACCOUNT NO", "TYPE", "BANK CODE", "CURR", "ENTRY DA
          "CHEQUE NO", "STATUS", "DESCRIPTION")
 TRANSACTION_TYPES = {"", "MEMO", "TRANSACTION"}
 BALANCE_TYPES = {"BALANCE", "OPENING BALANCE", "CLOSING BALANCE", "SUMMARY"}
+ACCOUNT_NO = re.compile(r"\d{1,8}")
+SORT_CODE = re.compile(r"\d{2}-?\d{2}-?\d{2}")
+COLUMN_NAMES = {"description": "DESCRIPTION", "cheque_no": "CHEQUE NO", "reference": "CHEQUE NO", "type": "TLA CODE"}
 
 
 class Reader:
@@ -43,6 +46,8 @@ class Reader:
 
     def records(self):
         row = self.header_row
+        columns = list(self.index.items())
+        width = max(self.index.values()) + 1
         while True:
             try:
                 raw = next(self.reader)
@@ -51,18 +56,19 @@ class Reader:
             except csv.Error as error:
                 raise file_error(f"The file is not a readable text file: {error}") from None
             row += 1
-            if not any(c.strip() for c in raw):
+            if not "".join(raw).strip():  # blank: every cell empty or whitespace
                 continue
-            values = {name: (raw[i].strip() if i < len(raw) else "") for name, i in self.index.items()}
+            if len(raw) >= width:
+                values = {name: raw[i].strip() for name, i in columns}
+            else:
+                values = {name: (raw[i].strip() if i < len(raw) else "") for name, i in columns}
             record = Record(row=row, values=values, raw=raw)
             line = self._line(record, values)
             record.values["_line"] = line
             yield record
 
     def _line(self, record, v):
-        line = BankLine(account_column="ACCOUNT NO", currency_column="CURR",
-                        column_names={"description": "DESCRIPTION", "cheque_no": "CHEQUE NO", "reference": "CHEQUE NO",
-                                      "type": "TLA CODE"})
+        line = BankLine(account_column="ACCOUNT NO", currency_column="CURR", column_names=COLUMN_NAMES)
         errors = record.errors
         kind, as_at, status = v.get("TYPE", "").upper(), v.get("AS AT", "").upper(), v.get("STATUS", "").upper()
         if kind in BALANCE_TYPES:
@@ -83,12 +89,12 @@ class Reader:
             return line  # a skipped record is not validated further
         account = v.get("ACCOUNT NO", "")
         line.account_text = account
-        if re.fullmatch(r"\d{1,8}", account):
+        if ACCOUNT_NO.fullmatch(account):
             line.account_no = account.zfill(8)
         else:
             errors.append(("ACCOUNT NO", account, f"Invalid account number '{account}': expected 8 digits"))
         sort = v.get("BANK CODE", "")
-        if re.fullmatch(r"\d{2}-?\d{2}-?\d{2}", sort):
+        if SORT_CODE.fullmatch(sort):
             line.sort_code = sort.replace("-", "")
         else:
             errors.append(("BANK CODE", sort, f"Invalid sort code '{sort}': expected 6 digits"))

@@ -11,7 +11,8 @@ names). Everything after parsing is here.
 from __future__ import annotations
 
 import hashlib
-import uuid
+import os
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,15 +22,16 @@ from django.db.models import Max
 
 from finance.audit.services import event_record
 from finance.banking.models import BankAccount, BankStatement, BankStatementLine
-from finance.dataformats import cells
 from finance.dataformats.columns import BANK_STATEMENT_COLUMNS
 from finance.dataformats.dates import format_date
 
+from ... import copytext
 from ..tabular import CREATED, DUPLICATE, ERROR, SKIPPED, FileRejected, RowResult, TabularKind
 from ..base import Option
 
 LIMITS = {"description": 500, "reference": 100, "type": 35, "cheque_no": 20, "transaction_id": 100}
 NEWEST_FIRST_SPAN = 1_000_000_000  # seq room for a newest-first file: its lines count down
+ZERO = Decimal("0")
 
 
 def bank_options(**extra):
@@ -91,7 +93,9 @@ class BankLine:
 
 
 def normalise(text):
-    return " ".join(unicodedata.normalize("NFC", text or "").upper().split())
+    if not text:
+        return ""
+    return " ".join(unicodedata.normalize("NFC", text).upper().split())
 
 
 def fingerprint(account_code, line):
@@ -114,6 +118,7 @@ class Accounts:
 
     def __init__(self, tenant):
         self.by_sort, self.by_iban, self.by_code, self.by_id = {}, {}, {}, {}
+        self._found = {}  # identity -> account (or None): the lines of a file name few accounts
         for account in BankAccount.objects.filter(tenant=tenant).select_related("currency"):
             self.by_id[account.pk] = account
             self.by_code[account.code.upper()] = account
@@ -125,11 +130,16 @@ class Accounts:
     def find(self, identity):
         if identity is None:
             return None
-        if identity[0] == "code":
-            return self.by_code.get(identity[1])
-        if identity[0] == "iban":
-            return self.by_iban.get(identity[1])
-        return self.by_sort.get((identity[1], identity[2]))
+        found = self._found.get(identity, self)
+        if found is self:
+            if identity[0] == "code":
+                found = self.by_code.get(identity[1])
+            elif identity[0] == "iban":
+                found = self.by_iban.get(identity[1])
+            else:
+                found = self.by_sort.get((identity[1], identity[2]))
+            self._found[identity] = found
+        return found
 
 
 class BankStatementKind(TabularKind):
@@ -158,16 +168,14 @@ class BankStatementKind(TabularKind):
             job.state["default"] = accounts.by_code.get(str(configured).strip().upper())
 
     # --- Checking -------------------------------------------------------------------------------
-    def _account(self, job, result, line):
-        accounts = job.state["accounts"]
-        identity = line.identity
+    def _account(self, job, result, line, identity, account):
+        """The line's bank account (`account`: the one its `identity` names), or None with B01."""
         if identity is None:
             account = job.state["default"]
             if account is None:
                 result.error(None, None, "Cannot identify the bank account: the file does not name it and no bank_account "
                                          "option is set")
             return account
-        account = accounts.find(identity)
         if account is None:
             value = line.account_text or line.account_no or line.iban or line.account_code
             # A code is named as written (E07 quotes the value as read), not upper-cased.
@@ -176,20 +184,17 @@ class BankStatementKind(TabularKind):
         return account
 
     @staticmethod
-    def _is_chosen(job, line):
+    def _is_chosen(job, line, identity, found):
         """The line names the account the run is restricted to (or none, so it takes that one)."""
-        identity = line.identity
         if line.account_problem:
             return False
         if identity is None:
             return not line.skip  # a line skipped before its account was read names no account
-        account = job.state["accounts"].find(identity)
-        return account is not None and account.pk == job.state["restrict"].pk
+        return found is not None and found.id == job.state["restrict"].id
 
     @staticmethod
-    def _statement_account_unknown(job, line):
-        return line.statement_account and (
-            bool(line.account_problem) or (line.identity is not None and job.state["accounts"].find(line.identity) is None))
+    def _statement_account_unknown(line, identity, found):
+        return line.statement_account and (bool(line.account_problem) or (identity is not None and found is None))
 
     def _statement_account_missing(self, job, result, line):
         """A statement's own account identity matches no bank account (B01) or cannot be read (B08):
@@ -209,17 +214,21 @@ class BankStatementKind(TabularKind):
     def check_chunk(self, job, records):
         state = job.state
         restrict = state["restrict"]
+        find = state["accounts"].find
         pending = []  # (result, account, line, key)
         results = []
         for record in records:
             result = RowResult(record=record)
             results.append(result)
             line = record.values.get("_line")
-            if restrict is not None and line is not None and self._is_chosen(job, line):
-                state["chosen"] += 1
-            if line is not None and self._statement_account_unknown(job, line):
-                self._statement_account_missing(job, result, line)
-                continue
+            if line is not None:
+                identity = line.identity
+                found = find(identity)
+                if restrict is not None and self._is_chosen(job, line, identity, found):
+                    state["chosen"] += 1
+                if line.statement_account and self._statement_account_unknown(line, identity, found):
+                    self._statement_account_missing(job, result, line)
+                    continue
             for column, value, message in record.errors:
                 result.error(column, value, message)
             if result.outcome == ERROR or line is None:
@@ -230,16 +239,15 @@ class BankStatementKind(TabularKind):
                 result.outcome, result.note = SKIPPED, line.skip
                 result.output = self._output(line, None, "")
                 continue
-            if restrict is not None and line.identity is not None:
+            if restrict is not None and identity is not None:
                 # The run is for one account: a line for any other is skipped, not validated (§6.2).
-                found = state["accounts"].find(line.identity)
-                if found is None or found.pk != restrict.pk:
+                if found is None or found.id != restrict.id:
                     result.outcome = SKIPPED
                     result.note = f"Not for bank account {restrict.code}, which this run is restricted to"
                     result.output = self._output(line, found, "")
                     state["other"] += 1
                     continue
-            account = self._account(job, result, line)
+            account = self._account(job, result, line, identity, found)
             if account is None:
                 continue
             currency = (line.currency or "").strip().upper()
@@ -255,7 +263,7 @@ class BankStatementKind(TabularKind):
                 continue
             if line.transaction_id:
                 key = f"id:{line.transaction_id}"
-                seen = state["ids"].setdefault(account.pk, set())
+                seen = state["ids"].setdefault(account.id, set())
                 if key in seen:
                     if not job.recheck:  # said once, in the pass that reports
                         job.ctx.warning(f"Transaction id '{line.transaction_id}' appears more than once in the file")
@@ -267,8 +275,7 @@ class BankStatementKind(TabularKind):
             else:
                 h = fingerprint(account.code, line)
                 counters = state["counters"]
-                n = counters.get((account.pk, h), 0) + 1
-                counters[(account.pk, h)] = n
+                n = counters[(account.id, h)] = counters.get((account.id, h), 0) + 1
                 key = f"fp:{h}#{n}"
             pending.append((result, account, line, key))
         if pending:
@@ -276,30 +283,36 @@ class BankStatementKind(TabularKind):
         return results
 
     def _duplicates(self, job, pending):
-        """Mark lines whose (account, key) is already stored: one lean query for the chunk's keys,
-        and the earlier statements (few) fetched once for the whole run."""
+        """Mark lines whose (account, key) is already stored, outside voided statements: one lean
+        query per account for the chunk's keys (`_stored`), and the earlier statements (few)
+        fetched once for the whole run."""
         state = job.state
-        by_account = {}
-        for _result, account, _line, key in pending:
-            by_account.setdefault(account.pk, set()).add(key)
-        existing = {}
-        for account_id, keys in by_account.items():
-            rows = (BankStatementLine.objects.filter(tenant=job.tenant, bank_account_id=account_id, dedupe_key__in=keys,
-                                                     statement__voided_at__isnull=True)
-                    .values_list("dedupe_key", "statement_id", "date"))
-            for key, statement_id, day in rows:
-                existing[(account_id, key)] = (statement_id, day)
+        by_account = {}  # account id -> (keys, days of the fingerprinted lines)
+        for _result, account, line, key in pending:
+            keys, days = by_account.setdefault(account.id, ([], set()))
+            keys.append(key)
+            if key.startswith("fp:"):
+                days.add(line.date)
+        found = []
+        for account_id, (keys, days) in by_account.items():
+            found.extend((account_id, key, statement_id, day)
+                         for key, statement_id, day in _stored(job, account_id, keys, days))
         statements = state.setdefault("earlier", {})
-        missing = {sid for sid, _ in existing.values()} - set(statements)
+        missing = {statement_id for _, _, statement_id, _ in found} - set(statements)
         if missing:
             for st in BankStatement.objects.filter(pk__in=missing).select_related("created_by"):
                 statements[st.pk] = st
+        existing = {}
+        for account_id, key, statement_id, day in found:
+            if statements[statement_id].voided_at is None:  # a voided statement's lines left the account
+                existing[(account_id, key)] = (statement_id, day)
         date_format = job.tenant.date_format
         notes = state.setdefault("notes", {})
+        track, output = self._track, self._output
         for result, account, line, key in pending:
-            earlier = existing.get((account.pk, key))
-            result.output = self._output(line, account, key)
-            self._track(state, account, line)
+            result.output = output(line, account, key)
+            track(state, account, line)
+            earlier = existing.get((account.id, key)) if existing else None
             if earlier is not None:
                 result.outcome = DUPLICATE
                 note = notes.get(earlier)
@@ -318,27 +331,39 @@ class BankStatementKind(TabularKind):
 
     @staticmethod
     def _track(state, account, line):
-        low, high = state["ranges"].get(account.pk, (line.date, line.date))
-        state["ranges"][account.pk] = (min(low, line.date), max(high, line.date))
-        state["booked"][account.pk] = state["booked"].get(account.pk, Decimal("0")) + line.amount
+        """The account's date range and booked total (the overlap warning and the balance check)."""
+        account_id, day = account.id, line.date
+        ranges = state["ranges"]
+        span = ranges.get(account_id)
+        if span is None:
+            ranges[account_id] = (day, day)
+        elif day < span[0]:
+            ranges[account_id] = (day, span[1])
+        elif day > span[1]:
+            ranges[account_id] = (span[0], day)
+        booked = state["booked"]
+        booked[account_id] = booked.get(account_id, ZERO) + line.amount
         if line.opening_balance is not None or line.closing_balance is not None:
-            state["balances"][account.pk] = (line.opening_balance, line.closing_balance)
+            state["balances"][account_id] = (line.opening_balance, line.closing_balance)
 
     @staticmethod
     def _output(line, account, key):
-        def d(value):
-            return f"{value.day:02d}/{value.month:02d}/{value.year:04d}" if value else ""
-
+        day, value_day = line.date, line.value_date
         return {
-            "bank_account": account.code if account else "", "date": d(line.date), "value_date": d(line.value_date),
-            "amount": cells.money_text(line.amount), "currency": (line.currency or (account.currency.code if account else "")),
+            "bank_account": account.code if account else "",
+            "date": f"{day.day:02d}/{day.month:02d}/{day.year:04d}" if day else "",
+            "value_date": f"{value_day.day:02d}/{value_day.month:02d}/{value_day.year:04d}" if value_day else "",
+            "amount": "" if line.amount is None else f"{line.amount:.2f}",
+            "currency": (line.currency or (account.currency.code if account else "")),
             "description": line.description, "reference": line.reference, "type": line.type, "cheque_no": line.cheque_no,
-            "transaction_id": line.transaction_id, "balance": cells.money_text(line.balance), "_dedupe_key": key,
+            "transaction_id": line.transaction_id, "balance": "" if line.balance is None else f"{line.balance:.2f}",
+            "_dedupe_key": key,
         }
 
     def after_check(self, job):
         """Warnings of the whole file: other accounts skipped, overlapping statements, balances."""
         state = job.state
+        _written(job)
         if state["other"]:
             job.ctx.warning(f"{state['other']} lines for other bank accounts were skipped")
             if not state["chosen"]:  # B07: the account chosen for the run has no line in the file
@@ -379,21 +404,41 @@ class BankStatementKind(TabularKind):
         return statement
 
     def write_chunk(self, job, results):
+        from django.db import connection
+
         state = job.state
+        _written(job)
+        statements, next_seq = state["statements"], state["next_seq"]
+        step = -1 if self.newest_first else 1
+        tenant_id = job.tenant.pk
+        copy = connection.vendor == "postgresql"  # rows as COPY text, else as tuples of COPY_FIELDS
         rows = []
-        for result in results:
+        added = {}  # account id -> lines written in this chunk
+        for result, uuid_text in zip(results, new_uuids(len(results))):
             account, line, key = result.payload
-            statement = self._statement(job, account)
-            seq = state["next_seq"][account.pk]
-            state["next_seq"][account.pk] = seq - 1 if self.newest_first else seq + 1
-            rows.append((uuid.uuid4(), job.tenant.pk, statement.pk, account.pk, seq, line.date, line.value_date, line.amount,
-                         account.currency_id, line.description, line.reference, line.type, line.cheque_no,
-                         line.transaction_id, line.balance, key))
-            statement.line_count += 1
-        _insert_lines(rows)
+            account_id = account.id
+            statement = statements.get(account_id) or self._statement(job, account)
+            seq = next_seq[account_id]
+            next_seq[account_id] = seq + step
+            added[account_id] = added.get(account_id, 0) + 1
+            if copy:
+                rows.append(
+                    f"{uuid_text}\t{tenant_id}\t{statement.id}\t{account_id}\t{seq}\t{line.date.isoformat()}\t"
+                    f"{copytext.day(line.value_date)}\t{line.amount:f}\t{account.currency_id}\t"
+                    f"{copytext.text(line.description)}\t{copytext.text(line.reference)}\t{copytext.text(line.type)}\t"
+                    f"{copytext.text(line.cheque_no)}\t{copytext.text(line.transaction_id)}\t"
+                    f"{copytext.decimal(line.balance)}\t{copytext.text(key)}\n")
+            else:
+                rows.append((uuid_text, tenant_id, statement.id, account_id, seq, line.date, line.value_date, line.amount,
+                             account.currency_id, line.description, line.reference, line.type, line.cheque_no,
+                             line.transaction_id, line.balance, key))
+        for account_id, count in added.items():
+            statements[account_id].line_count += count
+        _insert_lines(job, "".join(rows) if copy else rows)
 
     def finish(self, job, counts):
         ctx = job.ctx
+        _written(job)
         for account_id, statement in job.state["statements"].items():
             statement.from_date, statement.to_date = job.state["ranges"][account_id]
             statement.save(update_fields=["line_count", "from_date", "to_date"])
@@ -409,18 +454,138 @@ COPY_FIELDS = ("uuid", "tenant_id", "statement_id", "bank_account_id", "seq", "d
                "description", "reference", "type", "cheque_no", "transaction_id", "balance", "dedupe_key")
 
 
-def _insert_lines(rows):
-    """Insert statement lines given as tuples of COPY_FIELDS: PostgreSQL's COPY (plain values: no
-    model instances, no per-row SQL), else bulk inserts."""
+def new_uuids(count):
+    """`count` random (version 4) UUIDs as 32 hex digits, as COPY and the UUID field take them: one
+    call for the randomness of a whole chunk."""
+    data = bytearray(os.urandom(16 * count))
+    data[6::16] = bytes(b & 0x0F | 0x40 for b in data[6::16])  # version 4
+    data[8::16] = bytes(b & 0x3F | 0x80 for b in data[8::16])  # RFC 4122 variant
+    text = data.hex()
+    return [text[i:i + 32] for i in range(0, 32 * count, 32)]
+
+
+DAYS_SQL = (
+    # The account's lines on the given days: one range of stmtline_account_date per day (the days
+    # unnested and each looked up on its own, OFFSET 0 keeping it a parameterised probe; no other
+    # index starts with the tenant or the account), whatever the planner's statistics say.
+    'SELECT line.dedupe_key, line.statement_id, line.date FROM unnest(%s::date[]) AS d(day) CROSS JOIN LATERAL ('
+    'SELECT l.dedupe_key, l.statement_id, l.date FROM "{lines}" l WHERE l.tenant_id = %s AND l.bank_account_id = %s '
+    "AND l.date = d.day OFFSET 0) AS line"
+).format(lines=BankStatementLine._meta.db_table)
+ID_LOOKUP_SQL = (
+    # One probe of stmtline_id_key per key, whatever the planner's statistics say (a table or an
+    # account that grew within this very transaction has none): the keys are unnested and each one
+    # looked up on its own (OFFSET 0 keeps the subquery a parameterised probe), and the tenant and
+    # account conditions are written as filters (`+ 0`) so that no index on those columns (a scan of
+    # all the account's lines for every key) can be chosen instead. The LIKE is the index's own
+    # condition, so the planner may use it.
+    'SELECT k.key, line.statement_id, line.date FROM unnest(%s::text[]) AS k(key) CROSS JOIN LATERAL ('
+    'SELECT l.statement_id, l.date FROM "{lines}" l WHERE l.dedupe_key = k.key AND l.dedupe_key::text LIKE \'id:%%\' '
+    "AND l.tenant_id + 0 = %s AND l.bank_account_id + 0 = %s OFFSET 0) AS line"
+).format(lines=BankStatementLine._meta.db_table)
+
+
+def _stored(job, account_id, keys, days):
+    """(dedupe key, statement id, date) of the account's stored lines whose key is one of `keys`
+    (voided statements' lines included: the caller knows the statements). A fingerprint (`fp:`)
+    covers the line's date, so a stored line with the same one is on the same day: those are
+    looked for among the account's lines of `days` (the days of the chunk's fingerprinted lines);
+    bank transaction ids (`id:`) by key."""
+    from django.db import connection
+
+    wanted = set(keys)
+    ids = [key for key in keys if key.startswith("id:")]
+    if connection.vendor != "postgresql":
+        lines = BankStatementLine.objects.filter(tenant_id=job.tenant.pk, bank_account_id=account_id).order_by()
+        found = list(lines.filter(date__in=days).values_list("dedupe_key", "statement_id", "date")) if days else []
+        if ids:
+            found += lines.filter(dedupe_key__in=ids).values_list("dedupe_key", "statement_id", "date")
+        return [row for row in found if row[0] in wanted]
+    found = []
+    _written(job)
+    with connection.cursor() as cursor:
+        if connection.in_atomic_block and not job.state.get("jit_off"):
+            # The planner prices a chunk's probes high enough to compile the query to machine
+            # code (JIT), which takes far longer than the probes themselves: not in this import.
+            cursor.execute("SET LOCAL jit = off")
+            job.state["jit_off"] = True
+        if days:
+            cursor.execute(DAYS_SQL, [sorted(days), job.tenant.pk, account_id])
+            found += cursor.fetchall()
+        if ids:
+            cursor.execute(ID_LOOKUP_SQL, [ids, job.tenant.pk, account_id])
+            found += cursor.fetchall()
+    return [row for row in found if row[0] in wanted]
+
+
+def _insert_lines(job, rows):
+    """Insert statement lines: on PostgreSQL `rows` is their COPY text (COPY_FIELDS), sent on a
+    thread of its own (`LinesWriter`); elsewhere tuples of COPY_FIELDS, for bulk inserts."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
         BankStatementLine.objects.bulk_create(
             [BankStatementLine(**dict(zip(COPY_FIELDS, row))) for row in rows], batch_size=2000)
         return
-    table = BankStatementLine._meta.db_table
-    columns = ", ".join(COPY_FIELDS)
-    connection.ensure_connection()
-    with connection.connection.cursor() as cursor, cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
-        for row in rows:
-            copy.write_row(row)
+    writer = job.state.get("writer")
+    if writer is None:
+        connection.ensure_connection()
+        if connection.in_atomic_block:
+            # Foreign keys are checked as each chunk is written (on the writer's thread, while the
+            # next chunk is read), not all at the commit: Django declares them deferrable.
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        writer = job.state["writer"] = LinesWriter(connection.connection)
+    writer.start(rows)
+
+
+def _written(job):
+    """Wait for the lines being written (PostgreSQL); raises what writing them raised."""
+    writer = job.state.get("writer")
+    if writer is not None:
+        writer.wait()
+
+
+class LinesWriter:
+    """Writes a chunk's statement lines with COPY on a thread of its own, on the import's own
+    connection (so in its transaction), while the worker's thread reads and checks the next chunk:
+    PostgreSQL stores the lines, updates their indexes and checks their foreign keys meanwhile, and
+    the thread spends that time waiting on the socket, without the interpreter lock. `start`
+    returns once the COPY holds the connection's lock, so anything the worker's thread does on the
+    connection afterwards (a query, the rollback) waits for the COPY to end; the kind calls `wait`
+    (`_written`) before its own queries, which also raises a failed COPY's error."""
+
+    def __init__(self, raw):
+        self.raw = raw
+        self.thread = None
+        self.error = None
+
+    def start(self, text):
+        """Send `text` (COPY text of COPY_FIELDS) once the previous chunk's is written."""
+        self.wait()
+        started = threading.Event()
+        table = BankStatementLine._meta.db_table
+        data = text.encode("utf-8")
+
+        def write():
+            try:
+                with self.raw.cursor() as cursor, cursor.copy(f'COPY "{table}" ({", ".join(COPY_FIELDS)}) FROM STDIN') as copy:
+                    started.set()
+                    copy.write(data)
+            except BaseException as error:  # noqa: BLE001 - raised again by wait()
+                self.error = error
+            finally:
+                started.set()
+
+        self.thread = threading.Thread(target=write, name="statement-lines-copy", daemon=True)
+        self.thread.start()
+        started.wait()
+
+    def wait(self):
+        if self.thread is None:
+            return
+        self.thread.join()
+        self.thread = None
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
