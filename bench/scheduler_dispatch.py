@@ -159,7 +159,8 @@ def main():
         executions = ScheduledExecution.objects.filter(outcome="started").count()
         still_due = ScheduledTask.objects.filter(next_execution__lte=now).count()
         interfaces_run = Run.objects.values("interface_id").distinct().count()
-    messages = sum(broker.llen(key) for key in broker.keys("celery*") if broker.type(key) == b"list")
+    lists = {key.decode(): broker.llen(key) for key in broker.keys("*") if broker.type(key) == b"list"}
+    messages = sum(lists.values())
     broker.flushdb()
 
     ok = runs == total and executions == total and still_due == 0 and again["started"] == 0 and interfaces_run == runs
@@ -170,7 +171,7 @@ def main():
     print(f"claimed / started   {totals['claimed']:,} / {totals['started']:,}  skipped {totals['skipped']:,}")
     print(f"runs created        {runs:,}  ({'exactly one per task' if ok else 'MISMATCH'})")
     print(f"rate                {totals['started'] / seconds:,.0f} runs/s, {len(queries)} SQL statements")
-    print(f"broker messages     {messages} (one fan-out message, split into one per environment by a worker)")
+    print(f"broker messages     {messages} in {lists} (one fan-out message per transaction of the tick, split per environment by a worker)")
     print(f"second tick         {again['started']} runs started")
     if not ok:
         print(f"FAILED: runs={runs} executions={executions} still_due={still_due} second={again}")

@@ -105,7 +105,8 @@ def copy_rows(model, names, rows, *, returning_id=False):
     columns = [f.column for f in fields]
     connection.ensure_connection()
     ids = []
-    with connection.connection.cursor() as cursor:
+    # Django's error classes (IntegrityError...) for what psycopg raises, as for any query.
+    with connection.wrap_database_errors, connection.connection.cursor() as cursor:
         if returning_id:
             cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
                            [table, pk, len(rows)])

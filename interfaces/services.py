@@ -288,7 +288,7 @@ def _started_by(run):
 
 
 def _busy_message(interface):
-    active = Run.objects.select_related("triggered_by").filter(interface=interface, status__in=ACTIVE_STATUSES).first()
+    active = Run.objects.select_related("triggered_by").filter(interface_id=interface.pk, status__in=ACTIVE_STATUSES).first()
     if active is None:
         return f"{interface.description} is already running."
     return f"{interface.description} is already running (run {active.short_id}, started by {_started_by(active)})."

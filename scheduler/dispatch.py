@@ -23,6 +23,7 @@ again by the run engine's reconcile task.
 import json
 import logging
 import uuid
+from collections import namedtuple
 from datetime import timedelta
 
 from django.conf import settings
@@ -45,7 +46,11 @@ from .services import next_execution_for
 
 logger = logging.getLogger(__name__)
 
-CHUNK = 5000
+CHUNK = 10000  # due tasks per transaction (SQLite: fewer, for its limit on a statement's parameters)
+
+
+def _chunk():
+    return CHUNK if connection.vendor == "postgresql" else 5000
 
 
 def _grace():
@@ -74,8 +79,7 @@ def _claim(rows, now):
         import psycopg
 
         ids, olds, news = (list(column) for column in zip(*rows))
-        sql = ("WITH v AS (SELECT * FROM UNNEST(%s::bigint[], %s::timestamptz[], %s::timestamptz[]) AS v(id, old_next, new_next)) "
-               + update)
+        sql = "WITH v AS (SELECT * FROM UNNEST(%b::bigint[], %b::timestamptz[], %b::timestamptz[]) AS v(id, old_next, new_next)) " + update
         connection.ensure_connection()
         with psycopg.Cursor(connection.connection) as cursor:
             cursor.execute(sql, [ids, olds, news, now])
@@ -112,30 +116,12 @@ def tick(*, now=None, limit=None, enqueue=True):
     return totals
 
 
-class _Due:
-    """A due task as the tick reads it: the columns it needs, no model instance."""
-
-    FIELDS = ("pk", "uuid", "tenant_id", "interface_id", "description", "action", "pattern", "execute_until",
-              "missed_policy", "next_execution")
-    __slots__ = FIELDS
-
-    def __init__(self, values):
-        for name, value in zip(self.FIELDS, values):
-            setattr(self, name, value)
-
-
-class _Interface:
-    """What the checks of a run request read of an interface (`run_refusal`, the kind's options)."""
-
-    FIELDS = ("pk", "tenant_id", "description", "kind", "enabled", "config", "date_format", "datetime_format")
-    __slots__ = FIELDS
-
-    def __init__(self, values):
-        for name, value in zip(self.FIELDS, values):
-            setattr(self, name, value)
-
-    def __str__(self):
-        return self.description
+# A due task as the tick reads it: the columns it needs, no model instance.
+_Due = namedtuple("_Due", ("pk", "uuid", "tenant_id", "interface_id", "description", "action", "pattern", "execute_until",
+                           "missed_policy", "next_execution"))
+# What the checks of a run request read of an interface (`run_refusal`, the kind's options).
+_Interface = namedtuple("_Interface", ("pk", "tenant_id", "description", "kind", "enabled", "config", "date_format",
+                                       "datetime_format"))
 
 
 def _tick_chunk(now, seen, totals, enqueue):
@@ -150,7 +136,7 @@ def _tick_chunk(now, seen, totals, enqueue):
         due = ScheduledTask._base_manager.filter(enabled=True, next_execution__lte=now)
         if seen:
             due = due.exclude(pk__in=seen)
-        tasks = [_Due(row) for row in due.order_by("next_execution", "pk").values_list(*_Due.FIELDS)[:CHUNK]]
+        tasks = list(map(_Due._make, due.order_by("next_execution", "pk").values_list(*_Due._fields)[:_chunk()]))
         if not tasks:
             return 0
         claims = []
@@ -183,8 +169,8 @@ _EVENT_FIELDS = ("tenant", "uuid", "at", "actor", "severity", "action", "interfa
 
 def _start(tasks, following, now, totals, enqueue):
     interface_ids = {t.interface_id for t in tasks}
-    interfaces = {row[0]: _Interface(row) for row in Interface._base_manager.filter(pk__in=interface_ids)
-                  .values_list(*_Interface.FIELDS)}
+    interfaces = {row.pk: row for row in map(_Interface._make, Interface._base_manager.filter(pk__in=interface_ids)
+                                              .values_list(*_Interface._fields))}
     # Active runs are few (bounded by the workers), so all of them are read rather than filtered.
     busy = set(Run._base_manager.filter(status__in=ACTIVE_STATUSES).values_list("interface_id", flat=True))
     features = set(Feature._base_manager.filter(enabled=True).values_list("tenant_id", "key"))

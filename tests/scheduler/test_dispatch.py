@@ -262,3 +262,23 @@ def test_the_runs_go_to_the_workers_after_the_commit_one_message_per_environment
     [message] = sent
     assert message["by_tenant"] == {world_a.tenant.pk: [r.pk for r in _runs(sync_interface)],
                                     world_b.tenant.pk: [r.pk for r in _runs(other)]}
+
+
+def test_an_interface_that_became_busy_after_the_check_is_refused_by_the_database(world_a, sync_interface):
+    """The constraint that allows one active run per interface settles a race the tick's own check
+    missed: the other requests of the batch still get their runs."""
+    from interfaces.services import runs_request_many
+
+    other = InterfaceFactory(tenant=world_a.tenant, kind="test_sync", description="Other sync")
+    with scope.disabled():
+        busy = Run.objects.create(tenant=world_a.tenant, interface=sync_interface, trigger="browser", status=RunStatus.RUNNING)
+        results = runs_request_many(requests=[{"interface": sync_interface, "action": "synchronise"},
+                                              {"interface": other, "action": "synchronise"}],
+                                    trigger="schedule", enqueue=False)
+    (first, refusal), (second, none) = results
+    assert first is None and refusal == f"Nightly sync is already running (run {busy.short_id}, started by the system)."
+    assert second is not None and none is None
+    assert [r.pk for r in _runs(other)] == [second]
+    with scope.disabled():
+        assert Event.objects.filter(action="run.requested", interface=other).count() == 1
+        assert not Event.objects.filter(action="run.requested", interface=sync_interface).exists()
