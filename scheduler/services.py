@@ -204,16 +204,21 @@ def task_set_enabled(*, task, actor, enabled, reason="", now=None):
     return task
 
 
-@transaction.atomic
 def task_run_now(*, task, actor):
     """Run the task's interface at once, as the user: a manual execution in the task's history;
-    the schedule's next execution stays where it was."""
+    the schedule's next execution stays where it was. A refused request (the interface is busy,
+    say) is kept in the history too, then raised."""
     try:
-        run = run_request(interface=task.interface, action=task.action, actor=actor, trigger=RunTrigger.BROWSER)
+        return _task_run_now(task=task, actor=actor)
     except RunRequestError as error:
         ScheduledExecution.objects.create(tenant=task.tenant, task=task, trigger=ExecutionTrigger.MANUAL, at=timezone.now(),
                                           outcome=ExecutionOutcome.SKIPPED, reason=error.args[0], triggered_by=actor)
         raise
+
+
+@transaction.atomic
+def _task_run_now(*, task, actor):
+    run = run_request(interface=task.interface, action=task.action, actor=actor, trigger=RunTrigger.BROWSER)
     now = timezone.now()
     ScheduledExecution.objects.create(tenant=task.tenant, task=task, run=run, trigger=ExecutionTrigger.MANUAL, at=now,
                                       outcome=ExecutionOutcome.STARTED, triggered_by=actor)

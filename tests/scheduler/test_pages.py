@@ -154,6 +154,9 @@ def test_run_now_records_a_manual_run_and_keeps_the_cadence(world_a, owner_clien
     assert "already running" in again.content.decode()
     with scope.activate(world_a.tenant):
         assert Run.objects.filter(interface=sync_interface).count() == 1
+        refused = ScheduledExecution.objects.filter(task=task).order_by("-pk").first()
+    assert (refused.outcome, refused.run_id) == ("skipped", None) and "already running" in refused.reason
+    assert "already running" in owner_client.get(_url(world_a, "detail", task)).content.decode()
 
 
 def test_disable_and_one_click_enable(world_a, owner_client):
