@@ -1,5 +1,7 @@
 """Celery tasks that act on one environment take `tenant_id` and run inside its scope."""
 
+import logging
+
 from celery import Task, shared_task
 from django.db import transaction
 
@@ -7,6 +9,8 @@ from finance.audit.services import event_record
 
 from . import scope
 from .models import Tenant
+
+logger = logging.getLogger(__name__)
 
 
 class TenantTask(Task):
@@ -16,7 +20,12 @@ class TenantTask(Task):
         tenant_id = kwargs.get("tenant_id")
         if tenant_id is None:
             raise scope.ScopeError(f"Task {self.name} needs a tenant_id keyword argument")
-        tenant = Tenant.objects.get(pk=tenant_id)
+        tenant = Tenant.objects.filter(pk=tenant_id).first()
+        if tenant is None:
+            # The environment was deleted after the message was sent (or the message outlived its
+            # database): nothing to do, and nothing to retry.
+            logger.warning("Task %s for environment %s skipped: the environment no longer exists", self.name, tenant_id)
+            return None
         with scope.activate(tenant):
             return super().__call__(*args, **kwargs)
 

@@ -149,6 +149,7 @@ def test_the_demo_scheduled_tasks_are_created_disabled(seeded):
     assert (cin7.interface.description, cin7.pattern_text) == ("Cin7", "Every hour at minute 15 (Europe/London)")
     assert not imp.enabled and not cin7.enabled and imp.next_execution is None
     assert "vault entries" in imp.disabled_reason
+    assert imp.owner.email == cin7.owner.email == "admin@kestrel-demo.example"
     with scope.activate(harrier):
         assert not ScheduledTask.objects.exists()
 

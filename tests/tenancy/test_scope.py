@@ -66,6 +66,14 @@ def test_a_tenant_task_without_a_tenant_refuses_to_run(world_a):
     assert isinstance(worker_check._get_current_object(), TenantTask)
 
 
+def test_a_tenant_task_for_an_environment_that_no_longer_exists_does_nothing(world_a, caplog):
+    result = worker_check.apply(kwargs={"tenant_id": 987654, "token": "gone"})
+    assert result.successful() and result.result is None
+    assert "environment 987654 skipped: the environment no longer exists" in caplog.text
+    with scope.disabled():
+        assert not Event.objects.filter(action="worker.checked").exists()
+
+
 def test_factories_never_cross_tenants(world_a):
     member = MembershipFactory(tenant=world_a.tenant)
     with scope.activate(world_a.tenant):
