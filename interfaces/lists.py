@@ -155,6 +155,11 @@ class InterfaceTable(tables.Table):
         order_by = ("description",)
         always_visible = ("description",)
 
+    def value_next_scheduled(self, value):
+        from scheduler.lists import utc_text
+
+        return utc_text(value)
+
     def render_next_scheduled(self, value):
         from scheduler.lists import both_zones
 

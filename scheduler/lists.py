@@ -28,6 +28,11 @@ def both_zones(value):
                        utc.strftime("%d/%m/%Y %H:%M"), local.strftime("%d/%m/%Y %H:%M"), local.tzname())
 
 
+def utc_text(value):
+    """A UTC instant as ISO-8601 text with its offset, for exports ("" for none)."""
+    return value.astimezone(ZoneInfo("UTC")).isoformat(timespec="seconds") if value else ""
+
+
 class ScheduledTaskFilter(filters.FilterSet):
     q = filters.CharFilter(label="Search", method="search")
     interface = filters.ModelChoiceFilter(
@@ -70,6 +75,19 @@ class ScheduledTaskTable(tables.Table):
 
     def render_template(self, value):
         return format_html('<span class="badge text-bg-info">{}</span>', "Deployed copy") if value else ""
+
+    # The CSV export takes plain values, not the page's markup.
+    def value_access_key(self, value):
+        return value
+
+    def value_template(self, value):
+        return "Deployed copy" if value else ""
+
+    def value_last_execution(self, value):
+        return utc_text(value)
+
+    def value_next_execution(self, value):
+        return utc_text(value)
 
     def render_last_execution(self, value):
         return both_zones(value)

@@ -236,3 +236,15 @@ def test_the_interfaces_list_shows_the_next_scheduled_execution(world_a, owner_c
             year=2027, month=1, day=11, hour=2, minute=0, second=0, microsecond=0))
     page = owner_client.get(reverse("interfaces:list", kwargs={"tenant_slug": world_a.tenant.slug})).content.decode()
     assert "Next scheduled execution" in page and "11/01/2027 02:00 UTC" in page
+
+
+def test_the_csv_exports_hold_plain_times_not_markup(world_a, owner_client):
+    task = _task(world_a)
+    when = timezone.now().replace(year=2027, month=7, day=1, hour=1, minute=0, second=0, microsecond=0)
+    with scope.disabled():
+        ScheduledTask.objects.filter(pk=task.pk).update(next_execution=when, last_execution=when)
+    for url in (_url(world_a, "list"), reverse("interfaces:list", kwargs={"tenant_slug": world_a.tenant.slug})):
+        response = owner_client.get(url, {"format": "csv"})
+        body = b"".join(response.streaming_content if response.streaming else [response.content]).decode()
+        assert response.status_code == 200
+        assert "2027-07-01T01:00:00+00:00" in body and "<span" not in body
