@@ -209,6 +209,13 @@ _STATIC_DEFAULTS = (
     *((name, None) for name in REFERENCES if name not in ("currency", "tax_authority")),
 )
 
+_STATIC = dict(_STATIC_DEFAULTS)
+# The fields whose default depends on other fields (set by resolve() itself).
+_DEPENDENT = frozenset(("currency", "account_description", "contact_description", "contact_name", "address_country_code",
+                        "tax_authority"))
+if _STATIC.keys() | _DEPENDENT != FIELDS:  # every field has a default
+    raise RuntimeError(f"contact fields without a default: {sorted(FIELDS - _STATIC.keys() - _DEPENDENT)}")
+
 # Rules that depend on another field, applied to filled-in values (the postcode's on the country).
 _CHECKS = (
     ("address_postcode", None),
@@ -260,8 +267,10 @@ def resolve(*, tenant, given, current=None, refs=None):
         unknown = set(given) - FIELDS
         raise TypeError(f"Unknown contact fields: {', '.join(sorted(unknown))}")
     errors = {}
-    target = dict(current) if current else {}
-    blank = set()
+    # On create every field starts at its static default, which a value given overrides; on
+    # update at its present value, and a blank one takes the default below.
+    target = dict(current) if current else _STATIC.copy()
+    blank = []
 
     by_code = refs.by_code if refs is not None else None
     text_rules = _TEXT_RULES
@@ -272,11 +281,11 @@ def resolve(*, tenant, given, current=None, refs=None):
             # The usual case (a file's cells, a form's fields), read inline: it is most of an import.
             text = value.strip()
             if not text:
-                blank.add(name)
+                blank.append(name)
                 continue
             kind = kinds[name]
             if kind == _TEXT:
-                label, limit = text_rules[name]
+                limit = text_rules[name][1]
                 if limit is None or len(text) <= limit:
                     target[name] = text
                     continue
@@ -291,7 +300,7 @@ def resolve(*, tenant, given, current=None, refs=None):
                     target[name] = lowered == "y"
                     continue
         elif value is None:
-            blank.add(name)
+            blank.append(name)
             continue
         else:
             kind = kinds[name]
@@ -307,50 +316,57 @@ def resolve(*, tenant, given, current=None, refs=None):
             errors.setdefault(name, str(error))
             target[name] = None
     # A field takes its default when given blank, and on create when not given either.
-    defaulted = blank if current is not None else FIELDS - (given.keys() - blank)
+    if current:
+        for name in blank:
+            if name in _STATIC:
+                target[name] = _STATIC[name]
+        defaulted = _DEPENDENT.intersection(blank)
+    else:  # blank static fields kept their default
+        defaulted = _DEPENDENT.difference(given.keys()).union(_DEPENDENT.intersection(blank))
 
-    # Defaults, in dependency order.
-    for name, value in _STATIC_DEFAULTS:
-        if name in defaulted:
-            target[name] = value
-    if "currency" in defaulted:
-        target["currency"] = refs.base_currency if refs is not None else base_currency(tenant)
-        if target["currency"] is None:
-            errors["currency"] = "The environment has no base currency; choose a currency"
-    is_person = target.get("contact_type") == ContactType.PERSON
-    person = " ".join(filter(None, [target.get("first_name"), target.get("last_name")]))
-    if "account_description" in defaulted:
-        target["account_description"] = person if is_person else target.get("company_name") or ""
-    if "contact_description" in defaulted:
-        target["contact_description"] = (target.get("account_description") or "")[:100]
-    if "contact_name" in defaulted:
-        target["contact_name"] = person if is_person else ""
-    if "address_country_code" in defaulted:
-        target["address_country_code"] = None
-    if target.get("address_country_code") is None:
-        target["address_country_code"] = target.get("country_code") or "GB"
-    if "tax_authority" in defaulted:
-        target["tax_authority"] = None
-        if target.get("tax_no") and target.get("country_code") == "GB":
-            try:
-                target["tax_authority"] = reference(tenant, "tax_authority", "HMRC", refs)
-            except ValueError as error:
-                errors.setdefault("tax_authority", str(error))
+    # The defaults that depend on other fields, in dependency order.
+    get = target.get
+    if defaulted:
+        if "currency" in defaulted:
+            target["currency"] = refs.base_currency if refs is not None else base_currency(tenant)
+            if target["currency"] is None:
+                errors["currency"] = "The environment has no base currency; choose a currency"
+        is_person = get("contact_type") == ContactType.PERSON
+        if "account_description" in defaulted or "contact_name" in defaulted:
+            first, last = get("first_name"), get("last_name")
+            person = f"{first} {last}" if first and last else first or last or ""
+        if "account_description" in defaulted:
+            target["account_description"] = person if is_person else get("company_name") or ""
+        if "contact_description" in defaulted:
+            target["contact_description"] = (get("account_description") or "")[:100]
+        if "contact_name" in defaulted:
+            target["contact_name"] = person if is_person else ""
+        if "address_country_code" in defaulted:
+            target["address_country_code"] = None
+        if "tax_authority" in defaulted:
+            target["tax_authority"] = None
+            if get("tax_no") and get("country_code") == "GB":
+                try:
+                    target["tax_authority"] = reference(tenant, "tax_authority", "HMRC", refs)
+                except ValueError as error:
+                    errors.setdefault("tax_authority", str(error))
+    if get("address_country_code") is None:
+        target["address_country_code"] = get("country_code") or "GB"
 
     # Rules that depend on another field.
-    authority = target.get("tax_authority")
-    if target.get("tax_no") and authority is not None and authority.code.upper() == "HMRC" and "tax_no" not in errors:
+    authority = get("tax_authority")
+    if authority is not None and get("tax_no") and authority.code.upper() == "HMRC" and "tax_no" not in errors:
         try:
             target["tax_no"] = validators.hmrc_tax_no(target["tax_no"])
         except ValueError as error:
             errors.setdefault("tax_no", str(error))
             target["tax_no"] = None
     for name, check in _CHECKS:
-        value = target.get(name)
+        value = get(name)
         if value and name not in errors:
             try:
                 if check is None:
-                    target[name] = validators.postcode(value, target.get("address_country_code") or "GB")
+                    target[name] = validators.postcode(value, get("address_country_code") or "GB")
                 else:
                     target[name] = check(value)
             except ValueError as error:
@@ -362,19 +378,21 @@ def resolve(*, tenant, given, current=None, refs=None):
 
 def _row_rules(target, errors):
     """Rules over several fields, skipped where a field they depend on already has an error."""
-    if not any(name in errors for name in FLAGS) and not any(target.get(name) for name in FLAGS):
+    get = target.get
+    if errors.keys().isdisjoint(FLAGS) and not any(map(get, FLAGS)):
         errors[NON_FIELD_ERRORS] = "At least one of is_customer, is_supplier, is_resource, is_staff, is_lead must be y"
     if "contact_type" not in errors:
-        if target.get("contact_type") == ContactType.COMPANY and not target.get("company_name"):
+        contact_type = get("contact_type")
+        if contact_type == ContactType.COMPANY and not get("company_name"):
             errors.setdefault("company_name", "company_name is required when contact_type is C")
-        if target.get("contact_type") == ContactType.PERSON:
+        elif contact_type == ContactType.PERSON:
             for name in ("first_name", "last_name"):
-                if not target.get(name):
+                if not get(name):
                     errors.setdefault(name, f"{name} is required when contact_type is P")
-    if not {"bank_sort_code", "bank_account_no"} & set(errors):
-        if bool(target.get("bank_sort_code")) != bool(target.get("bank_account_no")):
-            errors["bank_sort_code"] = "bank.sort_code and bank.account_no must be given together"
-    limit = target.get("credit_limit")
+    if (bool(get("bank_sort_code")) != bool(get("bank_account_no"))
+            and "bank_sort_code" not in errors and "bank_account_no" not in errors):
+        errors["bank_sort_code"] = "bank.sort_code and bank.account_no must be given together"
+    limit = get("credit_limit")
     if limit is not None and limit < 0 and "credit_limit" not in errors:
         errors["credit_limit"] = "credit_limit must not be negative"
 

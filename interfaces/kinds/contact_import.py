@@ -151,7 +151,7 @@ class ContactImport(TabularKind):
         # The single pass (PostgreSQL) sends each chunk's new contacts from a thread while it
         # checks the next chunk; every use of the connection waits for them first.
         job.state["copies"] = None
-        if job.writing and not job.two_passes and not job.dry_run:
+        if not job.two_passes and not job.dry_run:  # the single pass writes
             copies = contact_services.contacts_background_copies()
             job.state["copies"] = job.in_background(copies) if copies is not None else None
         if job.two_passes and not job.writing and not job.dry_run:
@@ -198,8 +198,12 @@ class ContactImport(TabularKind):
 
     def check_chunk(self, job, records):
         refs, seen, tenant = job.state["refs"], job.state["codes"], job.tenant
+        codes = {r.values.get("code", "").upper() for r in records if r.values.get("code")}
+        if job.state["copies"] is not None and job.state.get("mostly_new", True):
+            return self._speculated(job, records, codes)
         self._settle(job)
-        existing = _existing(tenant, {r.values.get("code", "").upper() for r in records if r.values.get("code")})
+        existing = _existing(tenant, codes)
+        job.state["mostly_new"] = 2 * len(existing) < len(records)
         states = contact_services.contact_states(list(existing.values()), refs) if existing else {}
         chunk = (records[0].row, records[-1].row, len(records)) if records else None
         keeping = job.state.get("spool") is not None or job.state["checked"] is not None
@@ -213,6 +217,25 @@ class ContactImport(TabularKind):
             kept = [(r.outcome, r.errors, _output_values(r.output) if r.output else None,
                      _kept(r.payload[1]) if r.payload else None) for r in results]
             pickle.dump((chunk, contacts, kept), job.state["spool"], pickle.HIGHEST_PROTOCOL)
+        return results
+
+    def _speculated(self, job, records, codes):
+        """The single pass while the previous chunk's contacts are being written (PostgreSQL):
+        every row is resolved as a new contact first, which needs no query and so goes on while
+        the database stores that chunk; then the chunk's existing contacts are read, and only
+        their rows are resolved again, as updates. A file of mostly existing contacts (a
+        re-import) reads them first instead (`mostly_new`, from the chunk before)."""
+        refs, seen, tenant = job.state["refs"], job.state["codes"], job.tenant
+        results = self._resolved(job, records, refs, seen, tenant, {}, {})
+        self._settle(job)
+        existing = _existing(tenant, codes)
+        job.state["mostly_new"] = 2 * len(existing) < len(records)
+        if existing:
+            states = contact_services.contact_states(list(existing.values()), refs)
+            again = [n for n, record in enumerate(records) if record.values.get("code", "").upper() in existing]
+            redone = self._resolved(job, [records[n] for n in again], refs, seen, tenant, existing, states)
+            for n, result in zip(again, redone):
+                results[n] = result
         return results
 
     def _checked(self, job, records, chunk, contacts, existing):

@@ -1,0 +1,101 @@
+"""The Contact import's single pass (PostgreSQL): each chunk's new contacts are sent from the
+writer thread while the next chunk is checked, and the rows of a chunk are first resolved as new
+contacts, then again as updates where their code turns out to exist. On SQLite the same files go
+through the two passes, with the same outcomes."""
+
+import pytest
+from django.db import connection
+
+from finance.contacts import bulk
+from finance.contacts.models import ContactAccount, ContactPerson
+from finance.contacts.services import contact_create
+from finance.tenancy import scope
+from interfaces.kinds.contact_import import ContactImport
+from interfaces.models import RunStatus
+
+from ..contacts.conftest import with_references
+from .test_contact_import_passes import _file, _produced, _row, _run
+
+
+@pytest.fixture
+def tenant(world_a, media):
+    return with_references(world_a.tenant)
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    monkeypatch.setattr(ContactImport, "chunk_rows", 3)
+
+
+@pytest.fixture
+def sends(monkeypatch):
+    """The batches handed to the writer thread."""
+    sent = []
+    send = bulk.BackgroundCopies.send
+
+    def counting(self, plans):
+        sent.append([name for name, _statement, rows in plans for _row in rows])
+        return send(self, plans)
+
+    monkeypatch.setattr(bulk.BackgroundCopies, "send", counting)
+    return sent
+
+
+def test_new_contacts_go_to_the_writer_thread_chunk_by_chunk(world_a, tenant, small_chunks, sends):
+    run = _run(world_a, _file([_row(f"S{n}") for n in range(8)]))
+    assert run.status == RunStatus.SUCCEEDED and run.created == 8
+    with scope.activate(world_a.tenant):
+        assert ContactAccount.objects.filter(code__startswith="S").count() == 8
+        assert ContactPerson.objects.get(contact__code="S7").email == "s7@example.com"
+    if connection.vendor == "postgresql":
+        # Three chunks (3 + 3 + 2 rows), each account with its address and person.
+        assert [batch.count("ContactAccount") for batch in sends] == [3, 3, 2]
+        assert [batch.count("ContactPerson") for batch in sends] == [3, 3, 2]
+    else:
+        assert sends == []  # no writer thread: SQLite writes in the second pass
+
+
+def test_existing_contacts_in_a_chunk_of_new_ones_are_updated_not_created(world_a, tenant, small_chunks, sends):
+    with scope.activate(world_a.tenant):
+        contact_create(tenant=world_a.tenant, actor=None, code="OLD2", is_customer=True, company_name="Old Two Ltd")
+        contact_create(tenant=world_a.tenant, actor=None, code="OLD6", is_customer=True, company_name="Old Six Ltd",
+                       contact_email="old6@example.com")
+    rows = [_row("N1"), _row("OLD2", company_name="Renamed Two Ltd"), _row("N3"), _row("N4"), _row("N5"),
+            _row("old6", company_name="Old Six Ltd", pay_term="60D", **{"contact.email": "OLD6@example.com"}),
+            _row("N7")]
+    run = _run(world_a, _file(rows))
+    assert run.status == RunStatus.SUCCEEDED, run.message
+    assert (run.created, run.updated) == (5, 2)
+    assert {r["code"]: r["_outcome"] for r in _produced(run)} == {
+        "N1": "created", "OLD2": "updated", "N3": "created", "N4": "created", "N5": "created", "OLD6": "updated",
+        "N7": "created"}
+    with scope.activate(world_a.tenant):
+        assert ContactAccount.objects.filter(code__in=["OLD2", "OLD6"]).count() == 2
+        assert ContactAccount.objects.get(code="OLD2").company_name == "Renamed Two Ltd"
+        old6 = ContactAccount.objects.get(code="OLD6")
+        assert (old6.company_name, old6.pay_term.code, old6.people.get().email) == ("Old Six Ltd", "60D", "OLD6@example.com")
+        assert ContactAccount.objects.filter(code__startswith="N").count() == 5
+    if connection.vendor == "postgresql":
+        assert sorted(n for batch in sends for n in batch if n == "ContactAccount") == ["ContactAccount"] * 5
+
+
+def test_a_reimport_reads_the_existing_contacts_first(world_a, tenant, small_chunks, monkeypatch):
+    """A file of contacts that all exist is not resolved twice: after the first chunk the pass
+    looks them up before it resolves."""
+    rows = [_row(f"R{n}") for n in range(9)]
+    assert _run(world_a, _file(rows)).created == 9
+    resolved = []
+    original = ContactImport._resolved
+
+    def counting(self, job, records, *args):
+        resolved.extend(r.row for r in records)
+        return original(self, job, records, *args)
+
+    monkeypatch.setattr(ContactImport, "_resolved", counting)
+    again = _run(world_a, _file(rows))
+    assert again.status == RunStatus.SUCCEEDED and again.unchanged == 9
+    if connection.vendor == "postgresql":
+        # The first chunk is resolved as new, then again as updates; the next two only once.
+        assert resolved == [2, 3, 4, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+    else:
+        assert resolved == list(range(2, 11))  # the check pass; the write pass takes its results
