@@ -1,18 +1,21 @@
 """COPY on PostgreSQL for the contacts an import creates, and a thread to send it from.
 
-`copy_plan` turns rows of Python values into a COPY statement and its rows (on the caller's
-thread: it reads Django's model metadata and connection settings); `copy_send` writes them on a
-psycopg cursor. `BackgroundCopies` sends a chunk's COPYs from a thread of its own, inside the
-caller's transaction, so that PostgreSQL stores one chunk (and checks its foreign keys) while the
-import reads and checks the next: the import waits for it before it uses the connection again.
+`copy_plan` turns rows of Python values into a COPY statement and its data, formatted as COPY
+takes it (on the caller's thread: it reads Django's model metadata, and formatting is psycopg's
+C code); `copy_send` writes a plan on a psycopg cursor. `BackgroundCopies` sends a chunk's COPYs
+from a thread of its own, inside the caller's transaction, so that PostgreSQL stores one chunk
+(and checks its foreign keys) while the import reads and checks the next: the import waits for it
+before it uses the connection again. The thread runs almost no Python (it hands the data to libpq
+and waits for the server), so it does not compete with the import for the interpreter.
 """
 
+import io
 import threading
 from functools import partial
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
-from finance.bulk import with_defaults
+from finance.bulk import bulk_cursor, with_defaults
 
 # Fields whose Python value psycopg's COPY writes as the database value (others are converted by
 # their field first).
@@ -21,8 +24,11 @@ _COPY_AS_IS = (models.CharField, models.BooleanField, models.ForeignKey, models.
 
 
 def copy_plan(model, names, rows):
-    """(model name, COPY statement, rows as the database takes them) for `rows` (sequences of
-    Python values, one per field of `names`; fields not named take their constant default)."""
+    """(model name, COPY statement, the rows' data in COPY's text format, number of rows) for
+    `rows` (sequences of Python values, one per field of `names`; fields not named take their
+    constant default)."""
+    from psycopg import copy as psycopg_copy
+
     fields, rows = with_defaults(model, names, rows)
     database = connections[DEFAULT_DB_ALIAS]
     converters = [None if isinstance(f, _COPY_AS_IS) else partial(f.get_db_prep_save, connection=database)
@@ -32,7 +38,13 @@ def copy_plan(model, names, rows):
                 for row in rows]
     quote = connection.ops.quote_name
     statement = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) FROM STDIN"
-    return model.__name__, statement, rows
+    data = io.BytesIO()
+    # psycopg's own formatting, without sending anything (its documented FileWriter).
+    with bulk_cursor() as cursor, psycopg_copy.Copy(cursor, writer=psycopg_copy.FileWriter(data)) as copy:
+        write = copy.write_row
+        for row in rows:
+            write(row)
+    return model.__name__, statement, data.getvalue(), len(rows)
 
 
 def copy_send(cursor, plan):
@@ -41,17 +53,15 @@ def copy_send(cursor, plan):
     that committed meanwhile) stops the COPY; the error says which of the rows it was."""
     import psycopg
 
-    name, statement, rows = plan
+    name, statement, data, count = plan
     try:
         with cursor.copy(statement) as copy:
-            write = copy.write_row
-            for row in rows:
-                write(row)
+            copy.write(data)
     except psycopg.Error as error:
         context = getattr(error.diag, "context", None) or ""
         line = context.rsplit(", line ", 1)[-1].split(":", 1)[0].split()[0] if ", line " in context else ""
         if line.isdigit():
-            error.add_note(f"{name}: row {int(line)} of the {len(rows)} written together")
+            error.add_note(f"{name}: row {int(line)} of the {count} written together")
         raise
 
 

@@ -160,7 +160,9 @@ def contacts_bulk_create(*, tenant, targets, background=None):
         cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
                        [ContactAccount._meta.db_table, len(targets)])
         ids = [row[0] for row in cursor.fetchall()]
-    plans = [bulk.copy_plan(ContactAccount, ["id", *names], [(pk, *row) for pk, row in zip(ids, rows)])]
+    for row, pk in zip(rows, ids):
+        row.insert(0, pk)
+    plans = [bulk.copy_plan(ContactAccount, ["id", *names], rows)]
     for model, fields, is_empty in CHILDREN:
         get = operator.itemgetter(*fields)
         rows = [(tenant_id, pk, *get(target)) for pk, target in zip(ids, targets) if not is_empty(target)]

@@ -29,15 +29,21 @@ def small_chunks(monkeypatch):
 
 @pytest.fixture
 def sends(monkeypatch):
-    """The batches handed to the writer thread."""
+    """The batches handed to the writer thread: for each, the table of every row it wrote."""
     sent = []
-    send = bulk.BackgroundCopies.send
+    send, copy_send = bulk.BackgroundCopies.send, bulk.copy_send
 
-    def counting(self, plans):
-        sent.append([name for name, _statement, rows in plans for _row in rows])
-        return send(self, plans)
+    def counting_send(self, work):
+        sent.append([])
+        return send(self, work)
 
-    monkeypatch.setattr(bulk.BackgroundCopies, "send", counting)
+    def counting_copy_send(cursor, plan):
+        name, _statement, _data, count = plan
+        sent[-1].extend([name] * count)
+        return copy_send(cursor, plan)
+
+    monkeypatch.setattr(bulk.BackgroundCopies, "send", counting_send)
+    monkeypatch.setattr(bulk, "copy_send", counting_copy_send)
     return sent
 
 
