@@ -35,6 +35,9 @@ class ContactType(models.TextChoices):
 
 
 class ContactAccount(TenantOwned):
+    # The environment is served by the (tenant, code) and (tenant, description) indexes, so it has
+    # none of its own; each optional reference is indexed only where it is set (see Meta).
+    tenant = models.ForeignKey("tenancy.Tenant", on_delete=models.CASCADE, related_name="+", editable=False, db_index=False)
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     code = models.CharField(max_length=50)
     is_customer = models.BooleanField(default=False)
@@ -48,23 +51,23 @@ class ContactAccount(TenantOwned):
     first_name = models.CharField(max_length=150, blank=True)
     last_name = models.CharField(max_length=150, blank=True)
     contact_description = models.CharField(max_length=100, blank=True)
-    classification = models.ForeignKey(ContactClassification, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    classification = models.ForeignKey(ContactClassification, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
     job_title = models.CharField(max_length=50, blank=True)
     legacy_ref = models.CharField(max_length=50, blank=True)
     company_no = models.CharField(max_length=50, blank=True)
-    tax_authority = models.ForeignKey("ledger.TaxAuthority", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    tax_authority = models.ForeignKey("ledger.TaxAuthority", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
     tax_no = models.CharField(max_length=50, blank=True)
     country_code = models.CharField(max_length=2, default="GB")
-    contact_group = models.ForeignKey(ContactGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    resource_group = models.ForeignKey(ResourceGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    customer_project = models.ForeignKey("ledger.Dimension", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    customer_cost_centre = models.ForeignKey("ledger.Dimension", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    customer_department = models.ForeignKey("ledger.Dimension", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    resource_project = models.ForeignKey("ledger.Dimension", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    resource_cost_centre = models.ForeignKey("ledger.Dimension", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    resource_department = models.ForeignKey("ledger.Dimension", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    pay_term = models.ForeignKey("ledger.PaymentTerm", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    pay_method = models.ForeignKey("ledger.PaymentMethod", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    contact_group = models.ForeignKey(ContactGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
+    resource_group = models.ForeignKey(ResourceGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
+    customer_project = models.ForeignKey("ledger.Dimension", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
+    customer_cost_centre = models.ForeignKey("ledger.Dimension", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
+    customer_department = models.ForeignKey("ledger.Dimension", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
+    resource_project = models.ForeignKey("ledger.Dimension", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
+    resource_cost_centre = models.ForeignKey("ledger.Dimension", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
+    resource_department = models.ForeignKey("ledger.Dimension", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
+    pay_term = models.ForeignKey("ledger.PaymentTerm", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
+    pay_method = models.ForeignKey("ledger.PaymentMethod", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
     currency = models.ForeignKey("ledger.Currency", on_delete=models.PROTECT, related_name="+")
     credit_limit = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
     is_active = models.BooleanField(default=True)
@@ -77,6 +80,21 @@ class ContactAccount(TenantOwned):
         indexes = [
             models.Index(fields=["tenant", "code"], name="contact_tenant_code"),
             models.Index(fields=["tenant", "account_description"], name="contact_tenant_desc"),
+            # The references, for the checks before a reference is deleted: only the contacts that
+            # name one are indexed (most leave the dimensions and groups blank), so an import of
+            # many contacts updates fewer indexes.
+            models.Index(fields=["classification"], name="contact_classification", condition=models.Q(classification__isnull=False)),
+            models.Index(fields=["tax_authority"], name="contact_tax_authority", condition=models.Q(tax_authority__isnull=False)),
+            models.Index(fields=["contact_group"], name="contact_contact_group", condition=models.Q(contact_group__isnull=False)),
+            models.Index(fields=["resource_group"], name="contact_resource_group", condition=models.Q(resource_group__isnull=False)),
+            models.Index(fields=["customer_project"], name="contact_customer_project", condition=models.Q(customer_project__isnull=False)),
+            models.Index(fields=["customer_cost_centre"], name="contact_customer_cost_centre", condition=models.Q(customer_cost_centre__isnull=False)),
+            models.Index(fields=["customer_department"], name="contact_customer_department", condition=models.Q(customer_department__isnull=False)),
+            models.Index(fields=["resource_project"], name="contact_resource_project", condition=models.Q(resource_project__isnull=False)),
+            models.Index(fields=["resource_cost_centre"], name="contact_resource_cost_centre", condition=models.Q(resource_cost_centre__isnull=False)),
+            models.Index(fields=["resource_department"], name="contact_resource_department", condition=models.Q(resource_department__isnull=False)),
+            models.Index(fields=["pay_term"], name="contact_pay_term", condition=models.Q(pay_term__isnull=False)),
+            models.Index(fields=["pay_method"], name="contact_pay_method", condition=models.Q(pay_method__isnull=False)),
         ]
 
     def __str__(self):

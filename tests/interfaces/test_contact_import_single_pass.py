@@ -105,3 +105,26 @@ def test_a_reimport_reads_the_existing_contacts_first(world_a, tenant, small_chu
         assert resolved == [2, 3, 4, 2, 3, 4, 5, 6, 7, 8, 9, 10]
     else:
         assert resolved == list(range(2, 11))  # the check pass; the write pass takes its results
+
+
+def test_existing_contacts_are_looked_up_by_the_unique_code_index_inside_the_import(world_a, tenant):
+    """Inside the import's transaction the table's statistics describe it as it was before; the
+    lookup must still probe the code index once per code instead of reading every contact."""
+    from finance.contacts import values
+    from finance.contacts.services import contacts_bulk_create
+    from interfaces.kinds.contact_import import _existing, existing_sql
+
+    with scope.activate(world_a.tenant):
+        refs = values.References(world_a.tenant)
+        targets = [values.resolve(tenant=world_a.tenant, given={"code": f"P{n:05d}", "is_customer": "y",
+                                                                "company_name": f"P{n} Ltd"}, refs=refs)[0]
+                   for n in range(3000)]
+        contacts_bulk_create(tenant=world_a.tenant, targets=targets)
+        found = _existing(world_a.tenant, {"P00007", "P02999", "NOPE"})
+        assert sorted(found) == ["P00007", "P02999"] and found["P00007"].company_name == "P7 Ltd"
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL enable_seqscan = off")
+                cursor.execute("EXPLAIN " + existing_sql(), [["P00007", "P02999"], world_a.tenant.pk])
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "contactaccount_unique_code" in plan and "Seq Scan on contacts_contactaccount" not in plan, plan
