@@ -127,6 +127,35 @@ _PLAIN_MODEL_FIELDS = tuple(values.ACCOUNT_ATTRS.get(name, name) for name in _PL
 _REFERENCE_MODEL_FIELDS = tuple(values.ACCOUNT_ATTRS.get(name, name) for name in _REFERENCE_FIELDS)
 _plain_values = operator.itemgetter(*_PLAIN_FIELDS)
 _reference_values = operator.itemgetter(*_REFERENCE_FIELDS)
+def contacts_take_ids(count):
+    """`count` ids from the contact accounts' sequence (PostgreSQL), for `contacts_copy_plans`. An
+    id taken and not used is a gap in the numbering, as after any rolled-back insert."""
+    with bulk_cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                       [ContactAccount._meta.db_table, count])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def contacts_copy_plans(*, tenant, targets, ids):
+    """The COPYs (`bulk.copy_plan`s) that create contacts from resolved targets (codes given) with
+    these ids, in the order of `targets`: the accounts, then their address, person and bank record
+    where the target has them. Reads nothing from the database: they may be prepared while the
+    connection is busy, and sent later (`bulk.copy_send`, or a `bulk.BackgroundCopies`)."""
+    now = timezone.now()
+    tenant_id, uuid4 = tenant.pk, uuid.uuid4
+    names = ["id", "tenant", "uuid", "created_at", "updated_at", *_PLAIN_MODEL_FIELDS, *_REFERENCE_MODEL_FIELDS]
+    rows = [[pk, tenant_id, uuid4(), now, now, *_plain_values(target),
+             *[None if value is None else value.pk for value in _reference_values(target)]]
+            for pk, target in zip(ids, targets)]
+    plans = [bulk.copy_plan(ContactAccount, names, rows)]
+    for model, fields, is_empty in CHILDREN:
+        get = operator.itemgetter(*fields)
+        rows = [(tenant_id, pk, *get(target)) for pk, target in zip(ids, targets) if not is_empty(target)]
+        if rows:
+            plans.append(bulk.copy_plan(model, ["tenant", "contact", *fields.values()], rows))
+    return plans
+
+
 def contacts_bulk_create(*, tenant, targets, background=None):
     """Create contacts from resolved targets (codes already given) with multi-row inserts (COPY on
     PostgreSQL): the accounts, then their address, person and bank record where the target has
@@ -140,14 +169,12 @@ def contacts_bulk_create(*, tenant, targets, background=None):
         return []
     if not connection.features.can_return_rows_from_bulk_insert:
         return _contacts_bulk_create_orm(tenant=tenant, targets=targets)
-    now = timezone.now()
-    tenant_id, uuid4 = tenant.pk, uuid.uuid4
-    rows = []
-    for target in targets:
-        rows.append([tenant_id, uuid4(), now, now, *_plain_values(target),
-                     *[None if value is None else value.pk for value in _reference_values(target)]])
-    names = ["tenant", "uuid", "created_at", "updated_at", *_PLAIN_MODEL_FIELDS, *_REFERENCE_MODEL_FIELDS]
     if connection.vendor != "postgresql":
+        now = timezone.now()
+        tenant_id, uuid4 = tenant.pk, uuid.uuid4
+        rows = [[tenant_id, uuid4(), now, now, *_plain_values(target),
+                 *[None if value is None else value.pk for value in _reference_values(target)]] for target in targets]
+        names = ["tenant", "uuid", "created_at", "updated_at", *_PLAIN_MODEL_FIELDS, *_REFERENCE_MODEL_FIELDS]
         ids = insert_rows(ContactAccount, names, rows, returning_id=True)
         for model, fields, is_empty in CHILDREN:
             rows = [(tenant.pk, pk, *(target[name] for name in fields)) for pk, target in zip(ids, targets)
@@ -156,18 +183,8 @@ def contacts_bulk_create(*, tenant, targets, background=None):
         return ids
     # PostgreSQL: the accounts' ids taken from their sequence first (one query), so that the
     # accounts and the rows that name them can all go in with COPY, in the order of `targets`.
-    with bulk_cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                       [ContactAccount._meta.db_table, len(targets)])
-        ids = [row[0] for row in cursor.fetchall()]
-    for row, pk in zip(rows, ids):
-        row.insert(0, pk)
-    plans = [bulk.copy_plan(ContactAccount, ["id", *names], rows)]
-    for model, fields, is_empty in CHILDREN:
-        get = operator.itemgetter(*fields)
-        rows = [(tenant_id, pk, *get(target)) for pk, target in zip(ids, targets) if not is_empty(target)]
-        if rows:
-            plans.append(bulk.copy_plan(model, ["tenant", "contact", *fields.values()], rows))
+    ids = contacts_take_ids(len(targets))
+    plans = contacts_copy_plans(tenant=tenant, targets=targets, ids=ids)
     if background is not None:
         background.send(plans)
     else:

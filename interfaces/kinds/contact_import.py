@@ -110,11 +110,15 @@ def _contacts_key(existing, states):
     return sorted((code, contact.pk, sorted(values.plain(states[contact.pk]).items())) for code, contact in existing.items())
 
 
+_SEPARATOR = "\x1f"  # chr(31), never in a valid code
+
+
 def existing_sql():
-    """The query of `_existing` on PostgreSQL: parameters the codes (a list) and the tenant's id."""
+    """The query of `_existing` on PostgreSQL: parameters the codes (one text, separated by
+    chr(31), which no valid code holds) and the tenant's id."""
     table = connection.ops.quote_name(ContactAccount._meta.db_table)
-    return (f"SELECT c.* FROM unnest(%s::text[]) AS k(code) CROSS JOIN LATERAL "  # noqa: S608 - our table name
-            f"(SELECT * FROM {table} WHERE lower(code) = lower(k.code) AND tenant_id + 0 = %s LIMIT 1) AS c")
+    return (f"SELECT * FROM {table} WHERE lower(code) = ANY(string_to_array(lower(%s), chr(31)))"  # noqa: S608 - our table
+            " AND tenant_id + 0 = %s")
 
 
 def _existing(tenant, codes):
@@ -123,18 +127,20 @@ def _existing(tenant, codes):
         return {}
     if connection.vendor != "postgresql":
         return {contact.code.upper(): contact for contact in ContactAccount.objects.filter(tenant=tenant, code__in=codes)}
-    # One probe of the unique code index per code, whatever the planner believes of the table:
-    # inside an import's transaction its statistics still describe the table as it was before
-    # (empty, for a first import), and with them it would take any index on the environment and
-    # read every contact for each code. So the environment's column is written so that no index
-    # serves it (`+ 0`), and sequential scans are ruled out for this one query (set_config(...,
-    # true) lasts until the transaction ends at most; the setting is put back at once). The codes
-    # go as one array parameter: binding 2,000 placeholders costs more than the query.
+    # One scan of the unique code index for all the codes, whatever the planner believes of the
+    # table: inside an import's transaction its statistics still describe the table as it was
+    # before (empty, for a first import), and with them it would take an index on the environment
+    # and read every contact it holds for each chunk. So the environment's column is written so
+    # that no index serves it (`+ 0`), and sequential scans are ruled out for this one query
+    # (set_config(..., true) lasts until the transaction ends at most; it is put back at once). The codes
+    # go as one text parameter: psycopg binds on the client, and quoting 2,000 placeholders or
+    # array elements in Python costs more than the query.
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")
         before = cursor.fetchone()[0]
         try:
-            found = list(ContactAccount.objects.raw(existing_sql(), [sorted(codes), tenant.pk]))
+            joined = _SEPARATOR.join(sorted(code for code in codes if _SEPARATOR not in code))
+            found = list(ContactAccount.objects.raw(existing_sql(), [joined, tenant.pk]))
         finally:
             cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [before])
     return {contact.code.upper(): contact for contact in found}
@@ -162,6 +168,8 @@ class ContactImport(TabularKind):
         # The single pass (PostgreSQL) sends each chunk's new contacts from a thread while it
         # checks the next chunk; every use of the connection waits for them first.
         job.state["copies"] = None
+        job.state["ids"] = []  # ids taken for the next chunk's new contacts (the single pass)
+        job.state["planned"] = None  # (creates, their COPYs, their ids) prepared by check_chunk
         if not job.two_passes and not job.dry_run:  # the single pass writes
             copies = contact_services.contacts_background_copies()
             job.state["copies"] = job.in_background(copies) if copies is not None else None
@@ -238,8 +246,18 @@ class ContactImport(TabularKind):
         re-import) reads them first instead (`mostly_new`, from the chunk before)."""
         refs, seen, tenant = job.state["refs"], job.state["codes"], job.tenant
         results = self._resolved(job, records, refs, seen, tenant, {}, {})
+        # Their COPYs too are prepared now, with ids taken beforehand (`_reserve`), unless a
+        # contact needs the next code of the series (taken when it is written).
+        creates = [r for r in results if r.outcome == CREATED]
+        ids = job.state["ids"]
+        planned = None
+        if creates and len(ids) >= len(creates) and all(r.payload[1]["code"] for r in creates):
+            taken, ids[:] = ids[:len(creates)], ids[len(creates):]
+            planned = (creates, contact_services.contacts_copy_plans(
+                tenant=tenant, targets=[r.payload[1] for r in creates], ids=taken), taken)
         self._settle(job)
         existing = _existing(tenant, codes)
+        self._reserve(job, len(records))
         job.state["mostly_new"] = 2 * len(existing) < len(records)
         if existing:
             states = contact_services.contact_states(list(existing.values()), refs)
@@ -247,7 +265,18 @@ class ContactImport(TabularKind):
             redone = self._resolved(job, [records[n] for n in again], refs, seen, tenant, existing, states)
             for n, result in zip(again, redone):
                 results[n] = result
+            if planned is not None:  # some of them are updates after all: prepared again when written
+                ids[:0] = planned[2]
+                planned = None
+        job.state["planned"] = planned
         return results
+
+    @staticmethod
+    def _reserve(job, count):
+        """Keep `count` ids for the next chunk's new contacts, taken while the connection is free."""
+        ids = job.state["ids"]
+        if len(ids) < count:
+            ids.extend(contact_services.contacts_take_ids(count - len(ids)))
 
     def _checked(self, job, records, chunk, contacts, existing):
         """The check pass's results of this chunk, if what they depend on is unchanged."""
@@ -304,8 +333,14 @@ class ContactImport(TabularKind):
         return results
 
     def write_chunk(self, job, results):
-        self._settle(job)
         creates = [r for r in results if r.outcome == CREATED]
+        planned, job.state["planned"] = job.state.get("planned"), None
+        if planned is not None:
+            if len(creates) == len(results) == len(planned[0]) and all(a is b for a, b in zip(planned[0], creates)):
+                job.state["copies"].send(planned[1])  # prepared while the chunk before was written
+                return
+            job.state["ids"][:0] = planned[2]
+        self._settle(job)
         blanks = [r for r in creates if not r.payload[1]["code"]]
         for result, code in zip(blanks, contact_services.contact_codes_allocate(tenant=job.tenant, count=len(blanks))):
             result.payload[1]["code"] = code
@@ -315,8 +350,13 @@ class ContactImport(TabularKind):
                 contact, target = result.payload
                 contact_services.contact_write(contact=contact, target=target)
         if creates:
-            contact_services.contacts_bulk_create(tenant=job.tenant, targets=[r.payload[1] for r in creates],
-                                                  background=job.state.get("copies"))
+            targets = [r.payload[1] for r in creates]
+            ids = job.state["ids"]
+            if job.state["copies"] is not None and len(ids) >= len(creates):
+                taken, ids[:] = ids[:len(creates)], ids[len(creates):]
+                job.state["copies"].send(contact_services.contacts_copy_plans(tenant=job.tenant, targets=targets, ids=taken))
+            else:
+                contact_services.contacts_bulk_create(tenant=job.tenant, targets=targets, background=job.state["copies"])
 
     def after_check(self, job):
         self._settle(job)

@@ -67,7 +67,7 @@ def _run(world, content, **options):
 
 def _produced(run):
     with scope.activate(run.tenant):
-        record = ImportFile.objects.get(run=run, kind="produced")
+        record = ImportFile.objects.get(run=run, kind="produced", original_name=ContactImport.produced_name)
         with default_storage.open(record.stored_name, "rb") as handle:
             return list(csv.DictReader(io.StringIO(handle.read().decode("utf-8-sig"))))
 

@@ -125,6 +125,36 @@ def test_existing_contacts_are_looked_up_by_the_unique_code_index_inside_the_imp
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL enable_seqscan = off")
-                cursor.execute("EXPLAIN " + existing_sql(), [["P00007", "P02999"], world_a.tenant.pk])
+                cursor.execute("EXPLAIN " + existing_sql(), ["P00007\x1fP02999", world_a.tenant.pk])
                 plan = "\n".join(row[0] for row in cursor.fetchall())
             assert "contactaccount_unique_code" in plan and "Seq Scan on contacts_contactaccount" not in plan, plan
+
+
+def test_errors_blank_codes_and_updates_in_one_chunk_are_each_written_once(world_a, tenant, small_chunks, sends):
+    """With 'commit valid rows': a chunk holding a row in error, a contact that takes the next
+    code of the series and an existing contact is written as the rows say, each contact once,
+    and a chunk of new contacts only after it."""
+    from finance.ledger.models import NumberSeries
+
+    with scope.activate(world_a.tenant):
+        NumberSeries.objects.update_or_create(tenant=world_a.tenant, code="CONTACT",
+                                              defaults={"name": "Contacts", "prefix": "CN", "digits": 4, "next_number": 7})
+        contact_create(tenant=world_a.tenant, actor=None, code="OLD1", is_customer=True, company_name="Old One Ltd")
+    rows = [_row("A1"), _row("A2", pay_term="45D"), _row("A3"),  # a row in error
+            _row("", company_name="Blank Ltd", **{"contact.email": "blank@example.com"}), _row("OLD1", company_name="Old One Renamed Ltd"), _row("A6"),
+            _row("A7"), _row("A8"), _row("A9")]
+    run = _run(world_a, _file(rows), partial="true")
+    assert run.status == RunStatus.COMPLETED_WITH_ERRORS
+    assert (run.created, run.updated, run.errors) == (7, 1, 1)
+    assert [r["_outcome"] for r in _produced(run)] == [
+        "created", "error", "created", "created", "updated", "created", "created", "created", "created"]
+    assert _produced(run)[3]["code"] == "CN0007"
+    with scope.activate(world_a.tenant):
+        made = ContactAccount.objects.filter(code__in=["A1", "A3", "CN0007", "A6", "A7", "A8", "A9"])
+        assert made.count() == 7 and len({c.pk for c in made}) == 7
+        assert ContactAccount.objects.get(code="CN0007").company_name == "Blank Ltd"
+        assert ContactAccount.objects.get(code="OLD1").company_name == "Old One Renamed Ltd"
+        assert not ContactAccount.objects.filter(code="A2").exists()
+        assert ContactPerson.objects.filter(contact__in=made).count() == 7
+    if connection.vendor == "postgresql":
+        assert [batch.count("ContactAccount") for batch in sends] == [2, 2, 3]
