@@ -4,8 +4,9 @@ contact person and bank details, from the template's 45 columns.
 Rows are resolved by the same value rules as the contact pages (`finance.contacts.values`), with
 every reference table held in memory and the chunk's existing contacts fetched together, so a
 chunk of 2,000 rows costs a handful of queries. New contacts are written with multi-row inserts
-(`contacts_bulk_create`; on PostgreSQL a COPY per table, sent from a thread while the next chunk
-is checked); changed ones through the contact service's writer.
+(`contacts_bulk_create`; on PostgreSQL a COPY per table, prepared before the chunk before it is
+stored and sent from a thread while the next chunk is checked: see `_speculated`); changed ones
+through the contact service's writer.
 
 For large files: the codes seen (for E08) are kept in a `FirstRows`, about 45 bytes a code; the
 check pass of a run that may write keeps each chunk's results in a temporary file, and the write
