@@ -127,6 +127,12 @@ _PLAIN_MODEL_FIELDS = tuple(values.ACCOUNT_ATTRS.get(name, name) for name in _PL
 _REFERENCE_MODEL_FIELDS = tuple(values.ACCOUNT_ATTRS.get(name, name) for name in _REFERENCE_FIELDS)
 _plain_values = operator.itemgetter(*_PLAIN_FIELDS)
 _reference_values = operator.itemgetter(*_REFERENCE_FIELDS)
+def _account_values(target):
+    """A new account's values from a resolved target: `_PLAIN_MODEL_FIELDS`, then
+    `_REFERENCE_MODEL_FIELDS` as ids."""
+    return [*_plain_values(target), *[None if value is None else value.pk for value in _reference_values(target)]]
+
+
 def contacts_take_ids(count):
     """`count` ids from the contact accounts' sequence (PostgreSQL), for `contacts_copy_plans`. An
     id taken and not used is a gap in the numbering, as after any rolled-back insert."""
@@ -144,9 +150,7 @@ def contacts_copy_plans(*, tenant, targets, ids):
     now = timezone.now()
     tenant_id, uuid4 = tenant.pk, uuid.uuid4
     names = ["id", "tenant", "uuid", "created_at", "updated_at", *_PLAIN_MODEL_FIELDS, *_REFERENCE_MODEL_FIELDS]
-    rows = [[pk, tenant_id, uuid4(), now, now, *_plain_values(target),
-             *[None if value is None else value.pk for value in _reference_values(target)]]
-            for pk, target in zip(ids, targets)]
+    rows = [[pk, tenant_id, uuid4(), now, now, *_account_values(target)] for pk, target in zip(ids, targets)]
     plans = [bulk.copy_plan(ContactAccount, names, rows)]
     for model, fields, is_empty in CHILDREN:
         get = operator.itemgetter(*fields)
@@ -172,8 +176,7 @@ def contacts_bulk_create(*, tenant, targets, background=None):
     if connection.vendor != "postgresql":
         now = timezone.now()
         tenant_id, uuid4 = tenant.pk, uuid.uuid4
-        rows = [[tenant_id, uuid4(), now, now, *_plain_values(target),
-                 *[None if value is None else value.pk for value in _reference_values(target)]] for target in targets]
+        rows = [[tenant_id, uuid4(), now, now, *_account_values(target)] for target in targets]
         names = ["tenant", "uuid", "created_at", "updated_at", *_PLAIN_MODEL_FIELDS, *_REFERENCE_MODEL_FIELDS]
         ids = insert_rows(ContactAccount, names, rows, returning_id=True)
         for model, fields, is_empty in CHILDREN:

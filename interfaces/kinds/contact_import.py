@@ -253,7 +253,7 @@ class ContactImport(TabularKind):
         ids = job.state["ids"]
         planned = None
         if creates and len(ids) >= len(creates) and all(r.payload[1]["code"] for r in creates):
-            taken, ids[:] = ids[:len(creates)], ids[len(creates):]
+            taken = self._take(job, len(creates))
             planned = (creates, contact_services.contacts_copy_plans(
                 tenant=tenant, targets=[r.payload[1] for r in creates], ids=taken), taken)
         self._settle(job)
@@ -271,6 +271,13 @@ class ContactImport(TabularKind):
                 planned = None
         job.state["planned"] = planned
         return results
+
+    @staticmethod
+    def _take(job, count):
+        """The first `count` of the ids kept (there are at least that many)."""
+        ids = job.state["ids"]
+        taken, ids[:] = ids[:count], ids[count:]
+        return taken
 
     @staticmethod
     def _reserve(job, count):
@@ -354,7 +361,7 @@ class ContactImport(TabularKind):
             targets = [r.payload[1] for r in creates]
             ids = job.state["ids"]
             if job.state["copies"] is not None and len(ids) >= len(creates):
-                taken, ids[:] = ids[:len(creates)], ids[len(creates):]
+                taken = self._take(job, len(creates))
                 job.state["copies"].send(contact_services.contacts_copy_plans(tenant=job.tenant, targets=targets, ids=taken))
             else:
                 contact_services.contacts_bulk_create(tenant=job.tenant, targets=targets, background=job.state["copies"])
