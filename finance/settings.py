@@ -302,6 +302,10 @@ CELERY_BEAT_SCHEDULE = {
 SCHEDULER_MISSED_AFTER_SECONDS = env.int("SCHEDULER_MISSED_AFTER_SECONDS", default=180)
 # The Cin7 Core synchronisation starts at most once per this many seconds from a schedule.
 CIN7_SYNC_MIN_INTERVAL_SECONDS = env.int("CIN7_SYNC_MIN_INTERVAL_SECONDS", default=3600)
+# Bulk writes (the Contact import's COPYs, PostgreSQL) check their foreign keys once per distinct
+# reference, then send the rows with the tables' triggers off, where the database role may set
+# session_replication_role; False: the triggers check each row (slower, the same guarantee).
+BULK_COPY_CHECK_REFERENCES_BY_SET = env.bool("BULK_COPY_CHECK_REFERENCES_BY_SET", default=True)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 # --- E-mail -------------------------------------------------------------------------------------

@@ -73,18 +73,62 @@ def test_a_code_taken_meanwhile_stops_the_batch_and_names_its_row(scoped):
     assert _counts() == before
 
 
-def test_in_the_background_a_missing_reference_is_refused_at_once_not_at_the_commit(scoped):
+def _missing_reference(scoped):
     term = PaymentTerm.objects.create(tenant=scoped, code="GONE", name="Gone soon")
     targets = _targets(scoped, {"is_customer": "y", "code": "BULK-1", "company_name": "First Ltd", "pay_term": "GONE"})
     term.delete()
+    return targets
+
+
+@pytest.mark.parametrize("by_set", [True, False], ids=["checked-by-set", "checked-by-row"])
+def test_in_the_background_a_missing_reference_is_refused_at_once_not_at_the_commit(scoped, settings, by_set):
+    settings.BULK_COPY_CHECK_REFERENCES_BY_SET = by_set
+    targets = _missing_reference(scoped)
     background = contacts_background_copies()
     if connection.vendor != "postgresql":
         assert background is None  # SQLite writes in the caller's thread; its keys are checked at the commit
         return
-    with pytest.raises(psycopg.errors.ForeignKeyViolation), transaction.atomic():
+    assert background.by_set is by_set  # the test database's role may set session_replication_role
+    with pytest.raises((IntegrityError, psycopg.errors.ForeignKeyViolation)) as raised, transaction.atomic():
         contacts_bulk_create(tenant=scoped, targets=targets, background=background)
         background.wait()
+    if by_set:
+        assert "ContactAccount: pay_term" in str(raised.value) and "is not in ledger_paymentterm" in str(raised.value)
     assert not ContactAccount.objects.filter(code="BULK-1").exists()
+
+
+def _other_connection():
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    return psycopg.connect(**params, autocommit=True)
+
+
+@pytest.mark.django_db(transaction=True)  # the payment term committed, for another connection to see
+def test_checked_by_set_the_triggers_are_back_on_after_each_batch_and_the_references_locked(scoped):
+    targets = _targets(scoped, {"is_customer": "y", "code": "BULK-1", "company_name": "First Ltd", "pay_term": "30D"})
+    background = contacts_background_copies()
+    if connection.vendor != "postgresql":
+        assert background is None  # no COPY, no session_replication_role: SQLite's own inserts
+        return
+    assert background.by_set
+    with transaction.atomic():
+        contacts_bulk_create(tenant=scoped, targets=targets, background=background)
+        background.wait()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('session_replication_role')")
+            assert cursor.fetchone()[0] == "origin"
+        # The payment term named is locked as a foreign key's trigger locks it (FOR KEY SHARE):
+        # another connection cannot delete it before this transaction ends.
+        with _other_connection() as other, pytest.raises(psycopg.errors.LockNotAvailable):
+            other.execute("SET lock_timeout = '300ms'")
+            other.execute("DELETE FROM ledger_paymentterm WHERE id = %s", [targets[0]["pay_term"].pk])
+        # Later statements of the transaction have their triggers again: a missing key is refused.
+        with pytest.raises(IntegrityError), transaction.atomic():
+            ContactAccount.objects.filter(code="BULK-1").update(pay_term_id=10 ** 9)
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    assert ContactAccount.objects.get(code="BULK-1").pay_term.code == "30D"
 
 
 class _Sender:

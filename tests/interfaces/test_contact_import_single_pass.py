@@ -38,8 +38,7 @@ def sends(monkeypatch):
         return send(self, work)
 
     def counting_copy_send(cursor, plan):
-        name, _statement, _data, count = plan
-        sent[-1].extend([name] * count)
+        sent[-1].extend([plan.name] * plan.count)
         return copy_send(cursor, plan)
 
     monkeypatch.setattr(bulk.BackgroundCopies, "send", counting_send)
