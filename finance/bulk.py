@@ -14,11 +14,13 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.utils import timezone
 
 
-def with_defaults(model, names, rows):
+def with_defaults(model, names, rows, *, database_defaults=()):
     """(fields, rows): the fields of `names`, then those not named with their (constant) default
-    appended to every row, as bulk_create gives them (auto_now fields take the time)."""
+    appended to every row, as bulk_create gives them (auto_now fields take the time). Fields of
+    `database_defaults` are left out, for the database's own default to fill."""
     fields = [model._meta.get_field(name) for name in names]
-    missing = [f for f in model._meta.concrete_fields if f not in fields and not f.primary_key]
+    missing = [f for f in model._meta.concrete_fields
+               if f not in fields and not f.primary_key and f.name not in database_defaults]
     if missing:
         computed = [f.name for f in missing if f.has_default() and callable(f.default)]
         if computed:

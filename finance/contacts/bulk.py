@@ -56,12 +56,12 @@ class CopyPlan(NamedTuple):
     references: tuple  # (table, column, field, frozenset of the values named), a foreign key each
 
 
-def copy_plan(model, names, rows):
+def copy_plan(model, names, rows, *, database_defaults=()):
     """A `CopyPlan` for `rows` (sequences of Python values, one per field of `names`; fields not
-    named take their constant default)."""
+    named take their constant default, or the database's for those of `database_defaults`)."""
     from psycopg import copy as psycopg_copy
 
-    fields, rows = with_defaults(model, names, rows)
+    fields, rows = with_defaults(model, names, rows, database_defaults=database_defaults)
     references = []
     for n, f in enumerate(fields):
         if f.is_relation and f.many_to_one and f.db_constraint:
@@ -176,17 +176,31 @@ class BackgroundCopies:
         self._thread = None
         self._error = None
         self._switch = sys.getswitchinterval()
+        self._taken = []
 
-    def send(self, plans):
+    def send(self, plans, *, then_take=None):
+        """Send `plans` from the thread; with `then_take` (a model, a count), the thread then takes
+        that many ids from the model's sequence, for `taken()` after `wait()`."""
         self.wait()
         # Built here: the thread should need the interpreter as little as possible.
         check = references_check(plans) if self.by_set else None
+        take = None
+        if then_take is not None and then_take[1] > 0:
+            model, count = then_take
+            take = ("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                    [model._meta.db_table, count])
         self._switch = sys.getswitchinterval()
         sys.setswitchinterval(SWITCH_INTERVAL)
-        self._thread = threading.Thread(target=self._send, args=(plans, check), name="background-copies", daemon=True)
+        self._thread = threading.Thread(target=self._send, args=(plans, check, take), name="background-copies",
+                                        daemon=True)
         self._thread.start()
 
-    def _send(self, plans, check):
+    def taken(self):
+        """The ids the last batch took (`send(then_take=...)`), once; wait() first."""
+        ids, self._taken = self._taken, []
+        return ids
+
+    def _send(self, plans, check, take):
         from psycopg.pq import TransactionStatus
 
         origin = "SELECT set_config('session_replication_role', 'origin', true)"
@@ -210,6 +224,9 @@ class BackgroundCopies:
                 finally:
                     if after and self._conn.info.transaction_status != TransactionStatus.INERROR:
                         cursor.execute(after)
+                if take is not None:
+                    cursor.execute(*take)
+                    self._taken = [row[0] for row in cursor.fetchall()]
         except BaseException as error:  # handed to the caller by wait()
             self._error = error
 

@@ -183,31 +183,33 @@ class ContactImport(TabularKind):
 
     @staticmethod
     def _readers(record):
-        """How to read each column of the file: (column, field, is text, is the amount)."""
-        return [(column, field_of(column), column in TEXT_COLUMNS, column == "credit_limit")
-                for column in record.values if field_of(column) in values.FIELDS]
+        """How to read the file's columns: {column: field} of those the contact rules read."""
+        return {column: field_of(column) for column in record.values if field_of(column) in values.FIELDS}
 
     @staticmethod
     def _given(readers, record, result, blanks=True):
         """The row's values for the contact rules; cells that cannot be read become errors. Blank
         cells are left out with `blanks=False` (for a new contact, where blank and absent are the
         same: the default)."""
-        given = {}
         cells_ = record.values
-        for column, name, is_text, is_amount in readers:
-            text = cells_[column]
-            if text:
-                if is_amount:
-                    try:
-                        given[name] = cells.amount(text)
-                    except cells.CellError as error:
-                        result.error(column, text, str(error))
-                    continue
-                if is_text and text[0] == "'":
-                    text = cells.unescape_formula(text)
-                given[name] = text
-            elif blanks:
-                given[name] = text
+        if blanks:
+            given = {readers[column]: text for column, text in cells_.items() if column in readers}
+        else:
+            given = {readers[column]: text for column, text in cells_.items() if text and column in readers}
+        # A text cell written with an apostrophe before a formula character (§1.5), looked for
+        # in the whole row at once first.
+        if "\x00'" in "\x00" + "\x00".join(given.values()):
+            for column, name in readers.items():
+                text = given.get(name)
+                if text and text[0] == "'" and column in TEXT_COLUMNS:
+                    given[name] = cells.unescape_formula(text)
+        limit = given.get("credit_limit")
+        if limit:
+            try:
+                given["credit_limit"] = cells.amount(limit)
+            except cells.CellError as error:
+                result.error("credit_limit", limit, str(error))
+                del given["credit_limit"]
         return given
 
     @staticmethod
@@ -258,7 +260,7 @@ class ContactImport(TabularKind):
                 tenant=tenant, targets=[r.payload[1] for r in creates], ids=taken), taken)
         self._settle(job)
         existing = _existing(tenant, codes)
-        self._reserve(job, len(records))
+        ids.extend(job.state["copies"].taken())  # taken by the writer thread after the chunk before
         job.state["mostly_new"] = 2 * len(existing) < len(records)
         if existing:
             states = contact_services.contact_states(list(existing.values()), refs)
@@ -269,6 +271,9 @@ class ContactImport(TabularKind):
             if planned is not None:  # some of them are updates after all: prepared again when written
                 ids[:0] = planned[2]
                 planned = None
+        # Ids for this chunk's new contacts if they are not prepared yet, and for the next chunk's
+        # (then the writer thread takes them, see write_chunk).
+        self._reserve(job, (0 if planned is not None else len(records)) + self.chunk_rows)
         job.state["planned"] = planned
         return results
 
@@ -278,6 +283,11 @@ class ContactImport(TabularKind):
         ids = job.state["ids"]
         taken, ids[:] = ids[:count], ids[count:]
         return taken
+
+    def _ahead(self, job):
+        """What the writer thread takes after a chunk's COPYs: the ids kept are the next chunk's,
+        these the chunk's after it, so that their COPYs can be prepared before the wait."""
+        return ContactAccount, 2 * self.chunk_rows - len(job.state["ids"])
 
     @staticmethod
     def _reserve(job, count):
@@ -309,7 +319,7 @@ class ContactImport(TabularKind):
         return results
 
     def _resolved(self, job, records, refs, seen, tenant, existing, states):
-        readers = self._readers(records[0]) if records else []
+        readers = self._readers(records[0]) if records else {}
         results = []
         for record in records:
             result = RowResult(record=record)
@@ -345,7 +355,8 @@ class ContactImport(TabularKind):
         planned, job.state["planned"] = job.state.get("planned"), None
         if planned is not None:
             if len(creates) == len(results) == len(planned[0]) and all(a is b for a, b in zip(planned[0], creates)):
-                job.state["copies"].send(planned[1])  # prepared while the chunk before was written
+                # Prepared while the chunk before was written.
+                job.state["copies"].send(planned[1], then_take=self._ahead(job))
                 return
             job.state["ids"][:0] = planned[2]
         self._settle(job)
@@ -362,7 +373,8 @@ class ContactImport(TabularKind):
             ids = job.state["ids"]
             if job.state["copies"] is not None and len(ids) >= len(creates):
                 taken = self._take(job, len(creates))
-                job.state["copies"].send(contact_services.contacts_copy_plans(tenant=job.tenant, targets=targets, ids=taken))
+                job.state["copies"].send(contact_services.contacts_copy_plans(tenant=job.tenant, targets=targets, ids=taken),
+                                         then_take=self._ahead(job))
             else:
                 contact_services.contacts_bulk_create(tenant=job.tenant, targets=targets, background=job.state["copies"])
 

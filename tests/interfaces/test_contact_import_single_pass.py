@@ -33,9 +33,9 @@ def sends(monkeypatch):
     sent = []
     send, copy_send = bulk.BackgroundCopies.send, bulk.copy_send
 
-    def counting_send(self, work):
+    def counting_send(self, work, **kwargs):
         sent.append([])
-        return send(self, work)
+        return send(self, work, **kwargs)
 
     def counting_copy_send(cursor, plan):
         sent[-1].extend([plan.name] * plan.count)
