@@ -60,6 +60,40 @@ def test_new_contacts_go_to_the_writer_thread_chunk_by_chunk(world_a, tenant, sm
         assert sends == []  # no writer thread: SQLite writes in the second pass
 
 
+def test_from_the_second_chunk_on_the_copies_are_prepared_before_the_wait(world_a, tenant, small_chunks, sends,
+                                                                          monkeypatch):
+    """Every chunk of new contacts after the first has its COPYs ready when it is written (made
+    while the chunk before was being stored), and the ids for them are taken by the writer
+    thread, not by the import between two chunks."""
+    from finance.contacts import services
+
+    prepared, taken_here = [], []
+    write_chunk, take_ids = ContactImport.write_chunk, services.contacts_take_ids
+
+    def spying_write_chunk(self, job, results):
+        if results:  # not the end's (none)
+            prepared.append(job.state.get("planned") is not None)
+        return write_chunk(self, job, results)
+
+    def spying_take_ids(count):
+        taken_here.append(count)
+        return take_ids(count)
+
+    monkeypatch.setattr(ContactImport, "write_chunk", spying_write_chunk)
+    monkeypatch.setattr(services, "contacts_take_ids", spying_take_ids)
+    run = _run(world_a, _file([_row(f"P{n}") for n in range(11)]))
+    assert run.status == RunStatus.SUCCEEDED and run.created == 11
+    with scope.activate(world_a.tenant):
+        assert sorted(ContactAccount.objects.filter(code__startswith="P").values_list("code", flat=True)) == sorted(
+            f"P{n}" for n in range(11))
+    if connection.vendor == "postgresql":
+        assert prepared == [False, True, True, True]  # 3 + 3 + 3 + 2 rows
+        assert taken_here == [6]  # once, before the first chunk was written: this chunk's and the next's
+        assert [batch.count("ContactAccount") for batch in sends] == [3, 3, 3, 2]
+    else:
+        assert prepared == [False] * 4 and taken_here == []
+
+
 def test_existing_contacts_in_a_chunk_of_new_ones_are_updated_not_created(world_a, tenant, small_chunks, sends):
     with scope.activate(world_a.tenant):
         contact_create(tenant=world_a.tenant, actor=None, code="OLD2", is_customer=True, company_name="Old Two Ltd")
