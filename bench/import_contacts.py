@@ -22,9 +22,12 @@ or BENCH_POSTGRES_URL; the copies are created and dropped here), and imports the
   would take a quarter of an hour) and in bulk mode (`use_bulk`, `skip_diff`,
   `CachedInstanceLoader`: its documented speed settings);
 - raw floor: the account rows read with `csv` and written with psycopg's `COPY` (and, for
-  reference, `executemany`), no validation at all; and, like for like, the same four tables ours
-  writes (account, address, contact person, bank record) from the same file with `COPY`, still
-  without any check.
+  reference, `executemany`), no validation at all (the table's foreign keys check each row, as
+  for any insert); and, like for like, the same four tables ours writes (account, address,
+  contact person, bank record) from the same file with `COPY`, still without any check. For
+  reference too, the account rows with the table's triggers off: no foreign key checked at all
+  (ours checks them once per distinct reference and batch instead of once per row, see
+  `finance/contacts/bulk.py`).
 
 Wall time runs from opening the file to the commit; rows/s = rows / wall time. Peak memory is the
 child process's RSS high-water mark (`os.wait4`'s `ru_maxrss`, KiB on Linux), Django and the
@@ -61,7 +64,7 @@ PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:543
 TEMPLATE_DB = PG_URL.rsplit("/", 1)[1] + "_template"
 RUN_DB = PG_URL.rsplit("/", 1)[1]
 
-CONTENDERS = ("ours", "ie-default", "ie-bulk", "floor-copy", "floor-copy-all", "floor-executemany")
+CONTENDERS = ("ours", "ie-default", "ie-bulk", "floor-copy", "floor-copy-all", "floor-executemany", "floor-copy-untriggered")
 LABELS = {
     "ours": "Contact import (ours)",
     "ie-default": "import-export, default mode",
@@ -69,6 +72,7 @@ LABELS = {
     "floor-copy": "raw floor: COPY",
     "floor-copy-all": "raw floor: COPY, 4 tables",
     "floor-executemany": "raw floor: executemany",
+    "floor-copy-untriggered": "raw floor: COPY, no FK checks",
 }
 WRITES = {
     "ours": "input file stored, one pass that checks and writes in one transaction (PostgreSQL): all 45 columns checked with "
@@ -81,6 +85,8 @@ WRITES = {
     "floor-copy-all": "the same rows ours writes: account + address + person + bank record of every row, csv.reader, "
                       "references mapped from dicts, ids from the sequence, psycopg COPY into the 4 tables; no checks",
     "floor-executemany": "as COPY, with cursor.executemany (psycopg pipeline) instead",
+    "floor-copy-untriggered": "as COPY, with the table's triggers off (session_replication_role): no foreign key is "
+                              "checked at all, by row or by set",
 }
 
 
@@ -551,7 +557,9 @@ def _floor(args, tenant):
         with raw.cursor() as cursor:
             if args.child == "floor-copy-all":
                 _floor_all(cursor, at, account_rows, columns, table, tenant)
-            elif args.child == "floor-copy":
+            elif args.child in ("floor-copy", "floor-copy-untriggered"):
+                if args.child == "floor-copy-untriggered":
+                    cursor.execute("SELECT set_config('session_replication_role', 'replica', true)")
                 with cursor.copy(f'COPY "{table}" ({", ".join(columns)}) FROM STDIN') as copy:
                     for row in account_rows():
                         copy.write_row(row)
@@ -625,7 +633,7 @@ def _floor_all(cursor, at, account_rows, columns, table, tenant):
 
 CHILDREN = {"prepare": child_prepare, "ours": child_ours, "ie-default": child_import_export,
             "ie-bulk": child_import_export, "floor-copy": child_floor, "floor-copy-all": child_floor,
-            "floor-executemany": child_floor}
+            "floor-executemany": child_floor, "floor-copy-untriggered": child_floor}
 
 
 # --- The parent ----------------------------------------------------------------------------------
@@ -732,7 +740,7 @@ def main():
                 ours = results["ours"]["rows"] / results["ours"]["seconds"]
                 print("\n  Ours against each (ratio of rows/s; target):")
                 targets = {"ie-default": 10, "ie-bulk": 2, "floor-copy": 0.5, "floor-copy-all": 0.5,
-                           "floor-executemany": None}
+                           "floor-executemany": None, "floor-copy-untriggered": None}
                 for name, target in targets.items():
                     if name in results:
                         ratio = ours / (results[name]["rows"] / results[name]["seconds"])
