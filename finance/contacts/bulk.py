@@ -52,6 +52,7 @@ class CopyPlan(NamedTuple):
     data: bytes  # the rows in COPY's text format
     count: int  # rows
     table: str
+    id_column: str  # the table's primary key
     ids: frozenset  # the primary keys the rows give (empty if they give none)
     references: tuple  # (table, column, field, frozenset of the values named), a foreign key each
 
@@ -83,7 +84,8 @@ def copy_plan(model, names, rows, *, database_defaults=()):
         write = copy.write_row
         for row in rows:
             write(row)
-    return CopyPlan(model.__name__, statement, data.getvalue(), len(rows), model._meta.db_table, ids, tuple(references))
+    return CopyPlan(model.__name__, statement, data.getvalue(), len(rows), model._meta.db_table, model._meta.pk.column, ids,
+                    tuple(references))
 
 
 def copy_send(cursor, plan):
@@ -110,15 +112,15 @@ def references_check(plans):
     first column, `session_replication_role` set to `replica` for the transaction, then, for
     each table referenced, the values it found; `what` is, for each such column, (table, {value:
     (plan name, field)}). Rows the plans insert themselves (by primary key) need no lookup."""
-    inserted = {}
+    inserted = {}  # (table, primary key) -> the values the plans give it
     for plan in plans:
         if plan.ids:
-            inserted.setdefault(plan.table, set()).update(plan.ids)
+            inserted.setdefault((plan.table, plan.id_column), set()).update(plan.ids)
     wanted = {}  # (table, column) -> {value: (plan name, field)}
     for plan in plans:
         for table, column, field, named in plan.references:
-            if table in inserted and column == "id":
-                named = named - inserted[table]
+            if (table, column) in inserted:
+                named = named - inserted[(table, column)]
             of = wanted.setdefault((table, column), {})
             for value in named:
                 of.setdefault(value, (plan.name, field))

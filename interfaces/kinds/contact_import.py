@@ -133,17 +133,16 @@ def _existing(tenant, codes):
     # before (empty, for a first import), and with them it would take an index on the environment
     # and read every contact it holds for each chunk. So the environment's column is written so
     # that no index serves it (`+ 0`), and sequential scans are ruled out for this one query
-    # (set_config(..., true) lasts until the transaction ends at most; it is put back at once). The codes
-    # go as one text parameter: psycopg binds on the client, and quoting 2,000 placeholders or
-    # array elements in Python costs more than the query.
+    # (set_config(..., true) lasts until the transaction ends at most; it is put back at once,
+    # and if the query fails, the transaction, aborted, ends with it). The codes go as one text
+    # parameter: psycopg binds on the client, and quoting 2,000 placeholders or array elements in
+    # Python costs more than the query.
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")
         before = cursor.fetchone()[0]
-        try:
-            joined = _SEPARATOR.join(sorted(code for code in codes if _SEPARATOR not in code))
-            found = list(ContactAccount.objects.raw(existing_sql(), [joined, tenant.pk]))
-        finally:
-            cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [before])
+        joined = _SEPARATOR.join(sorted(code for code in codes if _SEPARATOR not in code))
+        found = list(ContactAccount.objects.raw(existing_sql(), [joined, tenant.pk]))
+        cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [before])
     return {contact.code.upper(): contact for contact in found}
 
 
