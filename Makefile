@@ -35,8 +35,10 @@ seed: migrate var/demo_password
 run: seed
 	DEMO_PASSWORD="$$(cat var/demo_password)" $(PY) scripts/run.py
 
+# The suite keeps its own state (test database, broker folder, cache, files) under var/test, so
+# that a `make run` afterwards finds no message a test left in its queue.
 test: venv
-	$(PY) -m pytest $(PYTEST_ARGS)
+	VAR_DIR="$(CURDIR)/var/test" $(PY) -m pytest $(PYTEST_ARGS)
 
 # Re-pin requirements.lock from pyproject.toml (needs network access to the package index).
 lock:
