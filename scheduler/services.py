@@ -303,15 +303,27 @@ def _template_fields(template):
 
 def _copy_description(tenant, template, interface, exclude_pk=None):
     """The template's description; with the interface's when the environment has several copies,
-    or when the plain one is taken by a task of the environment's own."""
+    or when the plain one is taken by a task of the environment's own; then, if that too is
+    taken, with the first free number after it ("... (Sync) 2")."""
     base = template.description
-    others = ScheduledTask.objects.filter(tenant=tenant, description__iexact=base)
+    others = ScheduledTask.objects.filter(tenant=tenant)
     if exclude_pk:
         others = others.exclude(pk=exclude_pk)
+
+    def taken(description):
+        return others.filter(description__iexact=description).exists()
+
     siblings = Interface.objects.filter(tenant=tenant, kind=template.kind).count()
-    if siblings <= 1 and not others.exists():
+    if siblings <= 1 and not taken(base):
         return base
-    return f"{base} ({interface.description})"[:200]
+    named = f"{base} ({interface.description})"[:200]
+    number = 2
+    candidate = named
+    while taken(candidate):
+        suffix = f" {number}"
+        candidate = named[:200 - len(suffix)] + suffix
+        number += 1
+    return candidate
 
 
 def _deploy_one(template, interface, actor):

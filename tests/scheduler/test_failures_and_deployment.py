@@ -160,6 +160,24 @@ def test_a_deployed_template_reaches_every_environment_with_the_kind(world_a, wo
     assert any(c.interface_id == later.pk for c in _copies(template))
 
 
+def test_a_copy_whose_description_is_taken_twice_over_gets_the_next_free_number(world_a, staff):
+    """The environment already has tasks named like the template, and like the template with the
+    interface's name: the copy still deploys, under a description of its own."""
+    user, client = staff
+    sync = InterfaceFactory(tenant=world_a.tenant, kind="test_sync", description="Sync A")
+    with scope.activate(world_a.tenant):
+        for description in ("Nightly housekeeping", "nightly housekeeping (Sync A)"):
+            services.task_create(tenant=world_a.tenant, actor=world_a.owner.user, description=description, interface=sync,
+                                 action="synchronise", pattern=DAILY_2AM)
+    response = client.post(reverse("scheduler_provider:template_new"), _template_form())
+    assert response.status_code == 302
+    (copy,) = _copies(TaskTemplate.objects.get())
+    assert copy.description == "Nightly housekeeping (Sync A) 2" and copy.enabled
+    with scope.activate(world_a.tenant):
+        assert {"Nightly housekeeping", "nightly housekeeping (Sync A)", "Nightly housekeeping (Sync A) 2"} <= set(
+            ScheduledTask.objects.values_list("description", flat=True))
+
+
 def test_an_environment_may_disable_its_copy_with_a_reason_but_not_edit_it(world_a, staff, owner_client):
     _, client = staff
     InterfaceFactory(tenant=world_a.tenant, kind="test_sync", description="Sync A")
