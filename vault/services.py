@@ -7,6 +7,7 @@ error report (Django's ExceptionReporter, the admins' e-mail) shows none of thei
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -33,10 +34,12 @@ class PasswordThrottled(ValidationError):
 
 
 @sensitive_variables()
-def _check_password(user, password):
+def _check_password(tenant, user, password):
     """The actor's own password, asked again. Wrong answers are counted per user like sign-in
     failures (LOGIN_FAILURE_LIMIT within LOGIN_FAILURE_WINDOW); past the limit even the right
-    password is refused until the window has passed."""
+    password is refused until the window has passed, and the Event log says so once, when the
+    lock starts. Called before the service's transaction: the Event stays although the change
+    is refused."""
     if user is None:
         raise ValidationError({"password": "Your password is not correct."})
     locked = throttle.PASSWORD_RECHECK.seconds_locked(user=user.pk)
@@ -46,6 +49,11 @@ def _check_password(user, password):
             f"Too many wrong passwords. Try again in {throttle.minutes(locked)} minute(s).")})
     if not password or not user.check_password(password):
         throttle.PASSWORD_RECHECK.record_failure(user=user.pk)
+        locked = throttle.PASSWORD_RECHECK.seconds_locked(user=user.pk)
+        if locked:
+            event_record(tenant=tenant, user=user, action="vault.password_locked", severity=Severity.WARNING,
+                         message=f"Vault: {settings.LOGIN_FAILURE_LIMIT} wrong passwords in a row from {user.email}; "
+                                 f"their password re-check is refused for {throttle.minutes(locked)} minute(s)")
         raise ValidationError({"password": "Your password is not correct."})
     throttle.PASSWORD_RECHECK.clear(user=user.pk)
 
@@ -97,12 +105,12 @@ def _encrypt_into(entry, value, data_key, version):
     entry.fingerprint = _fingerprint(value)
 
 
-@transaction.atomic
 @sensitive_variables()
 def vault_entry_create(*, tenant, actor, name, type=EntryType.GENERIC, description="", value, password):
     """A new entry set by a person, who gives their own password again."""
-    _check_password(actor, password)
-    return _entry_create(tenant=tenant, actor=actor, name=name, type=type, description=description, value=value)
+    _check_password(tenant, actor, password)
+    with transaction.atomic():
+        return _entry_create(tenant=tenant, actor=actor, name=name, type=type, description=description, value=value)
 
 
 @transaction.atomic
@@ -151,12 +159,12 @@ def vault_entry_update(*, entry, actor, description, type):
     return entry
 
 
-@transaction.atomic
 @sensitive_variables()
 def vault_entry_set_value(*, entry, actor, value, password):
     """Replace the value, by a person who gives their own password again."""
-    _check_password(actor, password)
-    return _entry_set_value(entry=entry, actor=actor, value=value)
+    _check_password(entry.tenant, actor, password)
+    with transaction.atomic():
+        return _entry_set_value(entry=entry, actor=actor, value=value)
 
 
 @transaction.atomic

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from finance.audit.models import Event
+from finance.audit.models import Event, Severity
 from finance.tenancy import scope
 from finance.tenancy.roles import Role
 from vault.models import VaultEntry
@@ -169,6 +169,12 @@ def test_wrong_password_rechecks_are_throttled_with_a_clear_429(world_a, setting
     with scope.activate(world_a.tenant):
         assert not VaultEntry.objects.filter(name="Other").exists()
     assert bytes(_entry(world_a).ciphertext) == bytes(before)
+    # The lock is in the Event log once, from when it started, though no change was made.
+    with scope.activate(world_a.tenant):
+        (locked,) = Event.objects.filter(action="vault.password_locked")
+    assert locked.user == world_a.owner.user and locked.severity == Severity.WARNING
+    assert re.fullmatch(rf"Vault: 3 wrong passwords in a row from {re.escape(world_a.owner.user.email)}; their password "
+                        r"re-check is refused for 1[56] minute\(s\)", locked.message)
     # Another user is not held back by this one's failures.
     other = client_for(MembershipFactory(tenant=world_a.tenant, role=Role.ADMIN))
     assert other.post(_url("value", world_a, entry), {"value": "replacement-1234", "password": PASSWORD}).status_code == 302
