@@ -83,18 +83,10 @@ class ContactAccount(TenantOwned):
             # The references, for the checks before a reference is deleted: only the contacts that
             # name one are indexed (most leave the dimensions and groups blank), so an import of
             # many contacts updates fewer indexes.
-            models.Index(fields=["classification"], name="contact_classification", condition=models.Q(classification__isnull=False)),
-            models.Index(fields=["tax_authority"], name="contact_tax_authority", condition=models.Q(tax_authority__isnull=False)),
-            models.Index(fields=["contact_group"], name="contact_contact_group", condition=models.Q(contact_group__isnull=False)),
-            models.Index(fields=["resource_group"], name="contact_resource_group", condition=models.Q(resource_group__isnull=False)),
-            models.Index(fields=["customer_project"], name="contact_customer_project", condition=models.Q(customer_project__isnull=False)),
-            models.Index(fields=["customer_cost_centre"], name="contact_customer_cost_centre", condition=models.Q(customer_cost_centre__isnull=False)),
-            models.Index(fields=["customer_department"], name="contact_customer_department", condition=models.Q(customer_department__isnull=False)),
-            models.Index(fields=["resource_project"], name="contact_resource_project", condition=models.Q(resource_project__isnull=False)),
-            models.Index(fields=["resource_cost_centre"], name="contact_resource_cost_centre", condition=models.Q(resource_cost_centre__isnull=False)),
-            models.Index(fields=["resource_department"], name="contact_resource_department", condition=models.Q(resource_department__isnull=False)),
-            models.Index(fields=["pay_term"], name="contact_pay_term", condition=models.Q(pay_term__isnull=False)),
-            models.Index(fields=["pay_method"], name="contact_pay_method", condition=models.Q(pay_method__isnull=False)),
+            *[models.Index(fields=[name], name=f"contact_{name}", condition=models.Q(**{f"{name}__isnull": False}))
+              for name in ("classification", "tax_authority", "contact_group", "resource_group", "customer_project",
+                           "customer_cost_centre", "customer_department", "resource_project", "resource_cost_centre",
+                           "resource_department", "pay_term", "pay_method")],
         ]
 
     def __str__(self):

@@ -13,18 +13,8 @@ from finance.tenancy import scope
 from interfaces.kinds.contact_import import ContactImport
 from interfaces.models import RunStatus
 
-from ..contacts.conftest import with_references
 from .test_contact_import_passes import _file, _produced, _row, _run
-
-
-@pytest.fixture
-def tenant(world_a, media):
-    return with_references(world_a.tenant)
-
-
-@pytest.fixture
-def small_chunks(monkeypatch):
-    monkeypatch.setattr(ContactImport, "chunk_rows", 3)
+from .test_contact_import_passes import small_chunks, tenant  # noqa: F401 - the fixtures
 
 
 @pytest.fixture
