@@ -46,6 +46,16 @@ _COPY_AS_IS = (models.CharField, models.BooleanField, models.ForeignKey, models.
                models.DateTimeField, models.DecimalField)
 
 
+class ReferenceMissing(IntegrityError):
+    """A row a batch's foreign key names is gone (deleted after the rows were checked): nothing
+    of the batch was written. `field` is the model's field that names it."""
+
+    def __init__(self, *, model, field, value, table):
+        super().__init__(f"{model}: {field} {value!r} is not in {table} (it was deleted meanwhile); "
+                         "nothing of the batch was written")
+        self.field = field
+
+
 class CopyPlan(NamedTuple):
     name: str  # the model's name, for messages
     statement: str
@@ -136,13 +146,13 @@ def references_check(plans):
 
 
 def references_missing(what, found):
-    """The message for the first reference of `references_check` not found, or None."""
+    """A `ReferenceMissing` for the first reference of `references_check` not found, or None."""
     for (table, of), values in zip(what, found):
         missing = set(of) - set(values)
         if missing:
             value = min(missing)
             name, field = of[value]
-            return f"{name}: {field} {value!r} is not in {table} (it was deleted meanwhile); nothing of the batch was written"
+            return ReferenceMissing(model=name, field=field, value=value, table=table)
     return None
 
 
@@ -214,7 +224,7 @@ class BackgroundCopies:
                     missing = references_missing(what, cursor.fetchone()[1:])
                     if missing:
                         cursor.execute(origin)
-                        raise IntegrityError(missing)
+                        raise missing
                     after = origin
                 else:
                     if self._immediate:

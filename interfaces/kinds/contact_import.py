@@ -22,6 +22,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import connection
 
 from finance.audit.services import event_record
+from finance.contacts import bulk as contact_bulk
 from finance.contacts import services as contact_services
 from finance.contacts import values
 from finance.contacts.models import ContactAccount
@@ -29,6 +30,7 @@ from finance.dataformats import cells
 from finance.dataformats.columns import CONTACT_COLUMNS
 
 from .keys import FirstRows
+from .base import RunError
 from .tabular import CREATED, ERROR, UNCHANGED, UPDATED, RowResult, TabularKind, file_options
 
 FLAG_FIELDS = set(values.FLAGS) | {"address_accept_delivery_flag"}
@@ -213,9 +215,17 @@ class ContactImport(TabularKind):
 
     @staticmethod
     def _settle(job):
-        """Wait for the previous chunk's contacts to be written (see begin)."""
+        """Wait for the previous chunk's contacts to be written (see begin). A reference deleted
+        by someone else after its rows were checked fails the run, with nothing written."""
         if job.state.get("copies") is not None:
-            job.state["copies"].wait()
+            try:
+                job.state["copies"].wait()
+            except contact_bulk.ReferenceMissing as error:
+                what = f"A {values.column(error.field)} the file names" if error.field in values.FIELDS else \
+                    "Something the import refers to"
+                raise RunError(f"{what} was deleted by someone else while the file was being "
+                               "imported, so nothing was imported. Import the file again: its rows are then checked "
+                               "against the data as it is now.") from error
 
     def check_chunk(self, job, records):
         refs, seen, tenant = job.state["refs"], job.state["codes"], job.tenant

@@ -181,3 +181,39 @@ def test_errors_blank_codes_and_updates_in_one_chunk_are_each_written_once(world
         assert ContactPerson.objects.filter(contact__in=made).count() == 7
     if connection.vendor == "postgresql":
         assert [batch.count("ContactAccount") for batch in sends] == [2, 2, 3]
+
+
+@pytest.mark.django_db(transaction=True)  # the payment term committed, for another connection to delete
+def test_a_reference_deleted_by_someone_else_during_the_import_fails_the_run_clearly(world_a, tenant, small_chunks,
+                                                                                    monkeypatch):
+    """Between the check of a chunk and its COPY, another user deletes a payment term the file
+    names: the run fails with a message that says so, and no contact of the file is written."""
+    import psycopg
+
+    from finance.contacts.services import contacts_background_copies
+    from finance.ledger.models import PaymentTerm
+
+    with scope.activate(world_a.tenant):
+        term = PaymentTerm.objects.create(tenant=world_a.tenant, code="GONE", name="Deleted meanwhile")
+        if connection.vendor != "postgresql":
+            assert contacts_background_copies() is None  # SQLite: no writer thread; one writer at a time
+            return
+    write_chunk = ContactImport.write_chunk
+
+    def deleted_first(self, job, results):
+        if results and PaymentTerm.objects.filter(pk=term.pk).exists():
+            params = connection.get_connection_params()
+            params.pop("cursor_factory", None)
+            params.pop("context", None)
+            with psycopg.connect(**params, autocommit=True) as other:
+                other.execute("DELETE FROM ledger_paymentterm WHERE id = %s", [term.pk])
+        return write_chunk(self, job, results)
+
+    monkeypatch.setattr(ContactImport, "write_chunk", deleted_first)
+    run = _run(world_a, _file([_row("R1"), _row("R2", pay_term="GONE"), _row("R3"), _row("R4")]))
+    assert run.status == RunStatus.FAILED
+    assert run.message == ("A pay_term the file names was deleted by someone else while the file was being imported, "
+                           "so nothing was imported. Import the file again: its rows are then checked against the data "
+                           "as it is now.")
+    with scope.activate(world_a.tenant):
+        assert not ContactAccount.objects.filter(code__startswith="R").exists()
