@@ -197,3 +197,39 @@ def test_detect_encoding_reports_the_offset_across_blocks(monkeypatch):
     handle = io.BytesIO(b"code\nabc\xff\n")
     with pytest.raises(tabular.FileRejected, match=r"byte 0xFF at offset 8"):
         tabular.detect_encoding(handle, "utf-8")
+
+
+def test_the_produced_file_is_what_csv_writer_writes_whatever_the_cells_hold():
+    """Rows that need no quoting are joined at once, the others go through csv.writer: either
+    way the file is byte for byte what csv.writer alone would write, text cells that would start
+    a formula getting their apostrophe (§1.5)."""
+    import random
+
+    from finance.dataformats.columns import CONTACT_COLUMNS
+
+    names = [c.name for c in CONTACT_COLUMNS]
+    text_at = {n for n, c in enumerate(CONTACT_COLUMNS) if c.is_text}
+    rng = random.Random(7)
+    alphabet = ["a", " ", ",", '"', "\n", "\r", "=", "-", "@", "x", "1", "é", "'", "\t"]
+    produced = tabular.ProducedFile(CONTACT_COLUMNS)
+    expected = io.StringIO()
+    writer = csv.writer(expected, lineterminator="\r\n")
+    writer.writerow(produced.names)
+    plain = 0
+    for n in range(2000):
+        letters = alphabet if n % 2 else alphabet[:2] + ["x", "1", "é"]  # half the rows need no quoting
+        output = {name: "".join(rng.choice(letters) for _ in range(rng.randint(0, 3))) for name in names}
+        note = rng.choice(["", "a, b", "plain"]) if n % 2 else "plain"
+        produced.add(tabular.RowResult(record=tabular.Record(row=n, values={}, raw=[]), outcome="created",
+                                       output=output, note=note))
+        row = [output[name] for name in names]
+        row = ["'" + cell if n_ in text_at and cell and cell[0] in "=+-@\t\r" else cell for n_, cell in enumerate(row)]
+        row += [str(n), "created", note]
+        plain += not any(ch in cell for cell in row for ch in ',"\r\n')
+        writer.writerow(row)
+    try:
+        written = produced.finished().read().decode("utf-8-sig")
+    finally:
+        produced.close()
+    assert plain > 0  # some rows took the joined path
+    assert written == expected.getvalue()
